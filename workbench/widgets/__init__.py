@@ -1,0 +1,6 @@
+"""ipywidgets views for notebooks. Each is a thin layer over plain functions in :mod:`workbench.analysis`,
+:mod:`workbench.visualization` and friends, and keeps its state in attributes so it can be tested without a
+browser."""
+from .analysis_views import CompareRuns, ConfusionMatrixView, ErrorExplorer
+
+__all__ = ['ConfusionMatrixView', 'ErrorExplorer', 'CompareRuns']
