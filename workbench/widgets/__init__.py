@@ -2,5 +2,6 @@
 :mod:`workbench.visualization` and friends, and keeps its state in attributes so it can be tested without a
 browser."""
 from .analysis_views import CompareRuns, ConfusionMatrixView, ErrorExplorer
+from .dataset_browser import DatasetBrowser
 
-__all__ = ['ConfusionMatrixView', 'ErrorExplorer', 'CompareRuns']
+__all__ = ['ConfusionMatrixView', 'ErrorExplorer', 'CompareRuns', 'DatasetBrowser']
