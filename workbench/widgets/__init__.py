@@ -3,5 +3,6 @@
 browser."""
 from .analysis_views import CompareRuns, ConfusionMatrixView, ErrorExplorer
 from .dataset_browser import DatasetBrowser
+from .prediction_viewer import PredictionViewer
 
-__all__ = ['ConfusionMatrixView', 'ErrorExplorer', 'CompareRuns', 'DatasetBrowser']
+__all__ = ['ConfusionMatrixView', 'ErrorExplorer', 'CompareRuns', 'DatasetBrowser', 'PredictionViewer']
