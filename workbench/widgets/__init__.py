@@ -3,6 +3,7 @@
 browser."""
 from .analysis_views import CompareRuns, ConfusionMatrixView, ErrorExplorer
 from .dataset_browser import DatasetBrowser
+from .config_editor import ConfigEditor
 from .prediction_viewer import PredictionViewer
 
-__all__ = ['ConfusionMatrixView', 'ErrorExplorer', 'CompareRuns', 'DatasetBrowser', 'PredictionViewer']
+__all__ = ['ConfusionMatrixView', 'ErrorExplorer', 'CompareRuns', 'DatasetBrowser', 'PredictionViewer', 'ConfigEditor']
