@@ -5,5 +5,6 @@ from .analysis_views import CompareRuns, ConfusionMatrixView, ErrorExplorer
 from .dataset_browser import DatasetBrowser
 from .config_editor import ConfigEditor
 from .prediction_viewer import PredictionViewer
+from .training_monitor import TrainingMonitor
 
-__all__ = ['ConfusionMatrixView', 'ErrorExplorer', 'CompareRuns', 'DatasetBrowser', 'PredictionViewer', 'ConfigEditor']
+__all__ = ['ConfusionMatrixView', 'ErrorExplorer', 'CompareRuns', 'DatasetBrowser', 'PredictionViewer', 'ConfigEditor', 'TrainingMonitor']
