@@ -6,6 +6,7 @@ as well as classes, ``parent``/``scope`` hierarchies with ``'scope.Name'`` looku
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import inspect
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
@@ -19,9 +20,36 @@ def _closest_names(name: str, candidates: Iterable[str], n: int = 3) -> List[str
     return close
 
 
-def _cfg_path_note(cfg: dict) -> str:
-    path = cfg.get('_cfg_path_') if isinstance(cfg, dict) else None
-    return f' (config node: {path})' if path else ''
+def _short_repr(obj: Any, limit: int = 160) -> str:
+    text = repr(dict(obj)) if isinstance(obj, dict) else repr(obj)
+    return text if len(text) <= limit else text[:limit - 5] + ' ...}'
+
+
+def _reraise_with_context(e: Exception, context: str, trail_entry: tuple) -> None:
+    """Re-raise ``e`` with ``context`` (the failing type and config node) in front of its message, keeping the
+    exception type; where the type cannot be rebuilt from one message, the context becomes a note instead.
+
+    The exception also gets ``build_trail``: ``[(type name, config), ...]`` from the outermost build to the innermost
+    one that failed, so tools can point at the faulty config node without parsing the message."""
+    trail = [trail_entry] + list(getattr(e, 'build_trail', []))
+    message = e.args[0] if len(e.args) == 1 and isinstance(e.args[0], str) else str(e)
+    try:
+        new = type(e)(f'{context}: {message}')
+    except Exception:  # noqa: BLE001 - exception types with other constructor signatures
+        new = None
+    if new is not None and context in str(new):
+        try:
+            new.build_trail = trail
+        except AttributeError:  # exception types with __slots__
+            pass
+        raise new.with_traceback(e.__traceback__) from e
+    try:
+        e.build_trail = trail
+    except AttributeError:
+        pass
+    if hasattr(e, 'add_note'):
+        e.add_note(context)
+    raise e
 
 
 def build_from_cfg(cfg: Dict, registry: 'Registry', default_args: Optional[Dict] = None) -> Any:
@@ -29,7 +57,8 @@ def build_from_cfg(cfg: Dict, registry: 'Registry', default_args: Optional[Dict]
 
     ``type`` may also be the class or function itself. ``default_args`` fill in keys the config does not set.
     An unknown type raises ``KeyError`` naming the registry and suggesting close names; an exception raised by the
-    constructor is re-raised with the type name prefixed so the faulty config node can be found.
+    constructor is re-raised, with the same exception type, prefixed by the type name and the config node, e.g.
+    ``ValueError: ResNet (config: {'type': 'ResNet', 'depth': 51}): invalid depth 51``.
     """
     if not isinstance(cfg, dict):
         raise TypeError(f'cfg must be a dict, but got {type(cfg).__name__}: {cfg!r}')
@@ -52,16 +81,18 @@ def build_from_cfg(cfg: Dict, registry: 'Registry', default_args: Optional[Dict]
     if isinstance(obj_type, str):
         obj_cls = registry.get(obj_type)
         if obj_cls is None:
-            raise KeyError(registry.missing_message(obj_type))
+            err = KeyError(registry.missing_message(obj_type))
+            err.build_trail = [(obj_type, cfg)]
+            raise err
     elif inspect.isclass(obj_type) or inspect.isfunction(obj_type):
         obj_cls = obj_type
     else:
         raise TypeError(f'type must be a str or valid type, but got {type(obj_type).__name__}')
     try:
         return obj_cls(**args)
-    except Exception as e:  # noqa: BLE001 - re-raised with the failing type named
+    except Exception as e:  # noqa: BLE001 - re-raised with the failing type and config named
         name = getattr(obj_cls, '__name__', str(obj_cls))
-        raise type(e)(f'{name}: {e}') from e
+        _reraise_with_context(e, f'{name} (config: {_short_repr(cfg)})', (name, cfg))
 
 
 class Registry:
@@ -119,9 +150,24 @@ class Registry:
     def children(self) -> Dict[str, 'Registry']:
         return self._children
 
-    def list(self) -> List[str]:
-        """Sorted registered names (this registry only)."""
-        return sorted(self._module_dict)
+    def list(self, filter: Optional[str] = None, include_parents: bool = False) -> List[str]:  # noqa: A002
+        """Sorted registered names. ``filter`` is a shell pattern if it has wildcards (``'*RCNN'``), otherwise a
+        case-insensitive substring (``'rcnn'``). ``include_parents`` adds names reachable through the parents."""
+        names = self._all_names() if include_parents else sorted(self._module_dict)
+        if not filter:
+            return names
+        if any(c in filter for c in '*?['):
+            return [n for n in names if fnmatch.fnmatchcase(n, filter)]
+        return [n for n in names if filter.lower() in n.lower()]
+
+    def query(self, text: str) -> List[str]:
+        """Names containing ``text`` (case-insensitive); if there are none, the closest names."""
+        found = self.list(text)
+        return found if found else _closest_names(text, self._module_dict)
+
+    def items(self):
+        """``(name, class or function)`` pairs, sorted by name."""
+        return [(name, self._module_dict[name]) for name in sorted(self._module_dict)]
 
     @staticmethod
     def infer_scope() -> str:
@@ -190,14 +236,28 @@ class Registry:
         """The KeyError text for an unknown ``key``, with close names suggested."""
         msg = f"{key} is not in the '{self._name}' registry."
         _, real_key = self.split_scope_key(key)
-        close = _closest_names(real_key, self._all_names())
+        names = self._all_names()
+        close = _closest_names(real_key, names)
         if close:
             msg += ' Did you mean: ' + ', '.join(close) + '?'
+        elif not names:
+            msg += (' Nothing is registered in it yet: registration happens when the defining module is imported '
+                    '(import it, or list it in custom_imports).')
         return msg
 
     # -- building ----------------------------------------------------------------------------------------------------
     def build(self, *args, **kwargs) -> Any:
-        return self.build_func(*args, **kwargs, registry=self)
+        """``build(cfg, *args, **kwargs)`` calls ``build_func(cfg, registry, *args, **kwargs)``; ``cfg`` may also
+        be passed by keyword (``MODELS.build(cfg=dict(type='NetA'))``)."""
+        if 'cfg' in kwargs:
+            cfg = kwargs.pop('cfg')
+        elif args:
+            cfg, args = args[0], args[1:]
+        else:
+            raise TypeError(f'{self._name} registry: build() needs a config, e.g. build(dict(type=...))')
+        if args:
+            return self.build_func(cfg, self, *args, **kwargs)
+        return self.build_func(cfg, registry=self, **kwargs)
 
     def _add_children(self, registry: 'Registry') -> None:
         assert isinstance(registry, Registry)

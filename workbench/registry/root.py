@@ -53,3 +53,17 @@ ROOT_REGISTRIES = {
     'prior generator': PRIOR_GENERATORS, 'bbox coder': BBOX_CODERS, 'bbox assigner': BBOX_ASSIGNERS,
     'bbox sampler': BBOX_SAMPLERS, 'iou calculator': IOU_CALCULATORS, 'match cost': MATCH_COST,
 }
+
+
+def list_registries(filter: str = '') -> list:  # noqa: A002 - timm-style name
+    """Names of the root registries (``'model'``, ``'dataset'``, ...), optionally those containing ``filter``."""
+    return sorted(n for n in ROOT_REGISTRIES if filter.lower() in n.lower())
+
+
+def get_registry(name: str) -> Registry:
+    """The root registry called ``name`` (as in ``list_registries()``; '_' may stand for a space)."""
+    key = name.replace('_', ' ').lower()
+    for reg_name, registry in ROOT_REGISTRIES.items():
+        if reg_name == key:
+            return registry
+    raise KeyError(f'no registry named {name!r}; the registries are: {", ".join(list_registries())}')

@@ -1,0 +1,220 @@
+"""Benchmark workbench.ops against torchvision.ops (a script, not a test).
+
+    python benchmarks/ops.py [--device cpu|cuda|all] [--repeat N] [--csv PATH] [--quick]
+
+Prints a table (op, size, workbench ms, torchvision ms, ratio = workbench / torchvision) and writes it as CSV.
+CPU timings use time.perf_counter (median of `repeat` runs after a warm-up); CUDA timings use CUDA events after a
+warm-up that also pays the one-off NVRTC compile, with a synchronize around every measurement. For roi_align on CUDA
+it adds the achieved bandwidth (bytes of the output plus the feature values the bilinear samples read, counted
+once per sample corner: an upper bound on traffic that caches reduce) against the device's peak.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torchvision
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from workbench import ops as wb  # noqa: E402
+
+FPN_STRIDES = (4, 8, 16, 32)
+IMAGE_HW = (800, 1216)
+
+
+def proposal_boxes(n, seed=0, extent=1000.0, device='cpu'):
+    """Proposal-like boxes: many overlapping boxes around a few hundred objects."""
+    g = torch.Generator().manual_seed(seed)
+    k = max(1, n // 60)
+    centres = torch.rand(k, 2, generator=g) * extent
+    c = centres[torch.randint(k, (n,), generator=g)] + torch.randn(n, 2, generator=g) * 6
+    wh = torch.rand(n, 2, generator=g) * 80 + 20
+    return torch.cat([c - wh / 2, c + wh / 2], 1).to(device), torch.rand(n, generator=g).to(device)
+
+
+def fpn_inputs(n_rois, channels=256, batch=1, seed=0, device='cpu', dtype=torch.float32):
+    g = torch.Generator().manual_seed(seed)
+    feats = [torch.randn(batch, channels, IMAGE_HW[0] // s, IMAGE_HW[1] // s, generator=g).to(device, dtype)
+             for s in FPN_STRIDES]
+    xy = torch.rand(n_rois, 2, generator=g) * torch.tensor([IMAGE_HW[1] * 0.8, IMAGE_HW[0] * 0.8])
+    wh = torch.exp(torch.rand(n_rois, 2, generator=g) * math.log(400 / 16)) * 16  # 16 .. 400 px
+    b = torch.randint(0, batch, (n_rois, 1), generator=g).float()
+    rois = torch.cat([b, xy, xy + wh], 1)
+    # mmdet's SingleRoIExtractor level mapping: scale = sqrt(w h); level = floor(log2(scale / 56 + 1e-6))
+    scale = torch.sqrt(wh[:, 0] * wh[:, 1])
+    lvl = torch.floor(torch.log2(scale / 56 + 1e-6)).clamp(0, 3).long()
+    per_level = [rois[lvl == i].to(device, dtype) for i in range(4)]
+    return feats, per_level
+
+
+def time_cpu(fn, repeat):
+    fn()
+    ts = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts) * 1e3
+
+
+def time_cuda(fn, repeat):
+    for _ in range(3):
+        fn()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    ts = []
+    for _ in range(repeat):
+        torch.cuda.synchronize()
+        start.record()
+        fn()
+        end.record()
+        torch.cuda.synchronize()
+        ts.append(start.elapsed_time(end))
+    return statistics.median(ts)
+
+
+def device_peak_bandwidth_gbs():
+    """Theoretical DRAM bandwidth of the current CUDA device in GB/s (memory clock x bus width x 2, DDR)."""
+    try:
+        import cupy
+        dev = cupy.cuda.Device()
+        attrs = dev.attributes
+        clock_khz = attrs['MemoryClockRate']
+        bus_bits = attrs['GlobalMemoryBusWidth']
+        return 2 * clock_khz * 1e3 * bus_bits / 8 / 1e9
+    except Exception:  # noqa: BLE001 - not every driver reports these; fall back to known parts
+        name = torch.cuda.get_device_name()
+        for key, gbs in (('H200', 4800.0), ('H100', 3350.0), ('A100', 2039.0), ('V100', 900.0)):
+            if key in name:
+                return gbs
+        return float('nan')
+
+
+def roi_align_bytes(per_level, feats, sampling_ratio, out_size=7, elem=4):
+    """Output bytes + 4 corner reads per bilinear sample (upper bound of the gathered traffic)."""
+    channels = feats[0].size(1)
+    total = 0
+    for level, (rois, f) in enumerate(zip(per_level, feats)):
+        scale = 1.0 / FPN_STRIDES[level]
+        if sampling_ratio > 0:
+            samples = rois.size(0) * out_size * out_size * sampling_ratio ** 2
+        else:
+            h = ((rois[:, 4] - rois[:, 2]) * scale / out_size).ceil().clamp(min=1)
+            w = ((rois[:, 3] - rois[:, 1]) * scale / out_size).ceil().clamp(min=1)
+            samples = int((h * w).sum()) * out_size * out_size
+        total += samples * 4 * channels * elem + rois.size(0) * channels * out_size * out_size * elem
+    return total
+
+
+def cases(device, quick):
+    """(op, size, workbench fn, torchvision fn or None, bytes or None)."""
+    out = []
+    sizes = (1000, 5000) if quick else (1000, 5000, 20000)
+    for n in sizes:
+        boxes, scores = proposal_boxes(n, device=device)
+        out.append(('nms', f'{n} boxes', lambda b=boxes, s=scores: wb.nms(b, s, 0.7),
+                    lambda b=boxes, s=scores: torchvision.ops.nms(b, s, 0.7), None))
+    for n in ((5000,) if quick else (5000, 20000)):
+        boxes, scores = proposal_boxes(n, seed=1, device=device)
+        idxs = torch.randint(0, 80, (n,), generator=torch.Generator().manual_seed(1)).to(device)
+        out.append(('batched_nms', f'{n} boxes, 80 classes',
+                    lambda b=boxes, s=scores, i=idxs: wb.batched_nms(b, s, i, dict(type='nms', iou_threshold=0.5)),
+                    lambda b=boxes, s=scores, i=idxs: torchvision.ops.batched_nms(b, s, i, 0.5), None))
+    boxes, scores = proposal_boxes(1000, seed=2, device=device)
+    out.append(('soft_nms (linear)', '1000 boxes', lambda: wb.soft_nms(boxes, scores, 0.3, method='linear'),
+                None, None))
+    b1, _ = proposal_boxes(2000, seed=3, device=device)
+    b2, _ = proposal_boxes(2000, seed=4, device=device)
+    out.append(('bbox_overlaps', '2000 x 2000', lambda: wb.bbox_overlaps(b1, b2),
+                lambda: torchvision.ops.box_iou(b1, b2), None))
+    n_rois = 1000
+    feats, per_level = fpn_inputs(n_rois, device=device)
+    for sr in (0, 2):
+        def wb_fn(sr=sr, mode='avg'):
+            return [wb.roi_align(f, r, 7, 1.0 / s, sr, mode, True) for f, r, s in zip(feats, per_level, FPN_STRIDES)]
+
+        def tv_fn(sr=sr):
+            return [torchvision.ops.roi_align(f, r, 7, 1.0 / s, sr, True)
+                    for f, r, s in zip(feats, per_level, FPN_STRIDES)]
+        out.append(('roi_align avg', f'{n_rois} rois, 4-level FPN 256ch, 7x7, sr={sr}', wb_fn, tv_fn,
+                    roi_align_bytes(per_level, feats, sr)))
+    out.append(('roi_align max', f'{n_rois} rois, 4-level FPN 256ch, 7x7, sr=2',
+                lambda: [wb.roi_align(f, r, 7, 1.0 / s, 2, 'max', True)
+                         for f, r, s in zip(feats, per_level, FPN_STRIDES)], None,
+                roi_align_bytes(per_level, feats, 2)))
+    out.append(('roi_pool', f'{n_rois} rois, 4-level FPN 256ch, 7x7',
+                lambda: [wb.roi_pool(f, r, 7, 1.0 / s) for f, r, s in zip(feats, per_level, FPN_STRIDES)],
+                lambda: [torchvision.ops.roi_pool(f, r, 7, 1.0 / s) for f, r, s in zip(feats, per_level, FPN_STRIDES)],
+                None))
+    g = torch.Generator().manual_seed(5)
+    n_anchors, n_cls = (20000, 80)
+    logits = torch.randn(n_anchors, n_cls, generator=g).to(device).requires_grad_()
+    labels = torch.randint(0, n_cls + 1, (n_anchors,), generator=g).to(device)
+    onehot = torch.nn.functional.one_hot(labels, n_cls + 1)[:, :n_cls].float()
+
+    def wb_focal():
+        wb.sigmoid_focal_loss(logits, labels, 2.0, 0.25, reduction='sum').backward()
+
+    def tv_focal():
+        torchvision.ops.sigmoid_focal_loss(logits, onehot, 0.25, 2.0, reduction='sum').backward()
+    out.append(('sigmoid_focal_loss fwd+bwd', f'{n_anchors} x {n_cls}', wb_focal, tv_focal, None))
+    return out
+
+
+def run(device, repeat, quick):
+    timer = time_cuda if device == 'cuda' else time_cpu
+    rows = []
+    peak = device_peak_bandwidth_gbs() if device == 'cuda' else None
+    name = torch.cuda.get_device_name() if device == 'cuda' else (platform.processor() or platform.machine())
+    for op, size, fn, tv, nbytes in cases(device, quick):
+        t_wb = timer(fn, repeat)
+        t_tv = timer(tv, repeat) if tv is not None else float('nan')
+        row = dict(device=device, device_name=name, op=op, size=size, workbench_ms=round(t_wb, 3),
+                   torchvision_ms=round(t_tv, 3) if tv is not None else '',
+                   ratio=round(t_wb / t_tv, 2) if tv is not None else '', bandwidth_gbs='', peak_gbs='')
+        if nbytes and device == 'cuda':
+            row['bandwidth_gbs'] = round(nbytes / (t_wb * 1e-3) / 1e9, 1)
+            row['peak_gbs'] = round(peak, 1)
+        rows.append(row)
+        print(f"{device:5s} {op:28s} {size:42s} {row['workbench_ms']:>10} ms  tv {str(row['torchvision_ms']):>10} ms"
+              f"  ratio {str(row['ratio']):>6} {('  ' + str(row['bandwidth_gbs']) + ' GB/s') if row['bandwidth_gbs'] else ''}",
+              flush=True)
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--device', default='all', choices=('cpu', 'cuda', 'all'))
+    parser.add_argument('--repeat', type=int, default=5)
+    parser.add_argument('--csv', default=str(Path(__file__).resolve().parent / 'ops_results.csv'))
+    parser.add_argument('--quick', action='store_true', help='smaller nms sizes (a smoke run)')
+    parser.add_argument('--threads', type=int, default=0, help='torch CPU threads (0 = torch default)')
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    devices = ['cpu', 'cuda'] if args.device == 'all' else [args.device]
+    if 'cuda' in devices and not torch.cuda.is_available():
+        if args.device == 'cuda':
+            parser.error('no CUDA device available')
+        print('no CUDA device: CPU only')
+        devices = ['cpu']
+    print(f'torch {torch.__version__}, torchvision {torchvision.__version__}, CPU threads {torch.get_num_threads()}')
+    rows = []
+    for d in devices:
+        rows += run(d, args.repeat, args.quick)
+    with open(args.csv, 'w', newline='') as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f'wrote {args.csv}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,85 @@
+"""Parity of Faster R-CNN, Mask R-CNN and Cascade R-CNN with MMDetection 2.28.2 (golden/models/*)."""
+import numpy as np
+import pytest
+import torch
+
+from tests.models.golden_models import TOL, assert_dets_match, build_golden_model, grad_norm, img_metas, load_io
+
+TWO_STAGE = ['faster_rcnn', 'mask_rcnn', 'cascade_rcnn']
+
+
+def train_metas(io):
+    n, _, h, w = io['train_batch']['imgs'].shape
+    return [dict(img_shape=(h, w, 3), ori_shape=(h, w, 3), pad_shape=(h, w, 3), batch_input_shape=(h, w),
+                 scale_factor=np.ones(4, dtype=np.float32), flip=False, flip_direction=None) for _ in range(n)]
+
+
+@pytest.mark.parametrize('name', TWO_STAGE)
+def test_rpn_outputs_and_proposals(name):
+    model = build_golden_model(name).eval()
+    io = load_io(name)
+    with torch.no_grad():
+        x = model.extract_feat(io['img'])
+        cls_scores, bbox_preds = model.rpn_head(x)
+        for ours, gold in zip(cls_scores, io['outputs']['rpn_cls_scores']):
+            torch.testing.assert_close(ours, gold, **TOL)
+        for ours, gold in zip(bbox_preds, io['outputs']['rpn_bbox_preds']):
+            torch.testing.assert_close(ours, gold, **TOL)
+        proposals = model.rpn_head.simple_test_rpn(x, img_metas(io))
+    gold = io['outputs']['proposals'][0]
+    assert proposals[0].shape == gold.shape
+    # NMS keeps the same boxes; scores near-tie, so compare as sets
+    assert_dets_match(proposals[0], None, gold, None)
+
+
+@pytest.mark.parametrize('name', TWO_STAGE)
+def test_final_results(name):
+    model = build_golden_model(name).eval()
+    io = load_io(name)
+    with torch.no_grad():
+        results = model.simple_test(io['img'], img_metas(io), rescale=True)
+    gold = io['outputs']['results'][0]
+    ours = results[0]
+    if name == 'mask_rcnn':
+        (ours, our_segm), (gold, gold_segm) = ours, gold
+    for cls, (o, g) in enumerate(zip(ours, gold)):
+        assert_dets_match(o, None, g, None)
+    if name == 'mask_rcnn':
+        for o, g in zip(our_segm, gold_segm):
+            assert len(o) == len(g)
+            if len(g):
+                # same masks up to detection order: compare the sorted per-mask pixel counts and the union
+                ours_area = sorted(int(np.asarray(m).sum()) for m in o)
+                gold_area = sorted(int(np.asarray(m).sum()) for m in g)
+                assert np.allclose(ours_area, gold_area, atol=2)
+
+
+@pytest.mark.parametrize('name', TWO_STAGE)
+def test_train_losses_and_grad_norm(name):
+    from workbench.core.mask import BitmapMasks
+    model = build_golden_model(name).train()
+    io = load_io(name)
+    tb = io['train_batch']
+    kwargs = dict(img=tb['imgs'], img_metas=train_metas(io), gt_bboxes=list(tb['gt_bboxes']),
+                  gt_labels=list(tb['gt_labels']))
+    if name == 'mask_rcnn':
+        h, w = tb['imgs'].shape[-2:]
+        kwargs['gt_masks'] = [BitmapMasks(m.numpy().astype(np.uint8), h, w) for m in tb['gt_masks']]
+    losses = model.forward_train(**kwargs)
+    loss, log_vars = model._parse_losses(losses)
+    for key, value in io['losses'].items():
+        assert key in log_vars, f'loss entry {key} missing; have {sorted(log_vars)}'
+        assert log_vars[key] == pytest.approx(value, rel=1e-4, abs=1e-5), key
+    model.zero_grad()
+    loss.backward()
+    assert float(grad_norm(model)) == pytest.approx(float(io['grad_norm']), rel=1e-4)
+
+
+def test_parameter_counts_match_mmdet_full_size():
+    from workbench.config import Config
+    from workbench.models import build_detector
+    for path, expected in [('faster_rcnn/faster_rcnn_r50_fpn_1x_coco.py', 41_753_056),
+                           ('mask_rcnn/mask_rcnn_r50_fpn_1x_coco.py', 44_396_336)]:
+        cfg = Config.fromfile(f'workbench::{path}')
+        model = build_detector(cfg.model)
+        assert sum(p.numel() for p in model.parameters()) == expected, path

@@ -1,0 +1,1 @@
+"""Package data: the ``open-mmlab://`` model-zoo map (``open_mmlab.json``)."""

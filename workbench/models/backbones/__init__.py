@@ -1,0 +1,9 @@
+"""Backbones registered in MODELS under their mmdet names."""
+from .darknet import Darknet
+from .mobilenet_v2 import MobileNetV2
+from .regnet import RegNet
+from .resnet import ResNet, ResNetV1d
+from .resnext import ResNeXt
+from .ssd_vgg import SSDVGG
+
+__all__ = ['ResNet', 'ResNetV1d', 'ResNeXt', 'RegNet', 'MobileNetV2', 'Darknet', 'SSDVGG']

@@ -1,0 +1,71 @@
+"""``collate``: batching samples that hold DataContainers (mmcv 1.x semantics).
+
+For every DataContainer field the batch is split into chunks of ``samples_per_gpu``:
+- cpu_only (image metas): a list per chunk of the raw objects;
+- stack with pad_dims (images, seg maps): the last ``pad_dims`` dimensions are padded at the end (bottom/right)
+  with ``padding_value`` to the chunk's largest size, then stacked;
+- stack without pad_dims: stacked as is;
+- neither (gt boxes, labels, masks): a list per chunk.
+The result is a DataContainer holding the list of chunks. Sequences and mappings are collated field by field,
+anything else with torch's default_collate.
+"""
+from collections.abc import Mapping, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data.dataloader import default_collate
+
+from .data_container import DataContainer
+
+
+def _pad_and_stack(chunk):
+    first = chunk[0]
+    pad_dims = first.pad_dims
+    if pad_dims is None:
+        return default_collate([s.data for s in chunk])
+    if not isinstance(pad_dims, int) or not 1 <= pad_dims <= 3:
+        raise ValueError(f'pad_dims should be None or an integer 1-3, got {pad_dims!r}')
+    for s in chunk:
+        if not isinstance(s.data, torch.Tensor):
+            raise TypeError(f'a stacked DataContainer must hold a tensor, got {type(s.data).__name__}')
+    ndim = first.dim()
+    if ndim <= pad_dims:
+        raise ValueError(f'cannot pad the last {pad_dims} dims of a {ndim}-d tensor')
+    lead = first.data.shape[:ndim - pad_dims]
+    for s in chunk:
+        if s.data.shape[:ndim - pad_dims] != lead:
+            raise ValueError('samples to stack differ in a non-padded dimension: '
+                             f'{tuple(s.data.shape)} vs {tuple(first.data.shape)} (pad_dims={pad_dims})')
+    max_tail = [max(s.data.shape[d] for s in chunk) for d in range(ndim - pad_dims, ndim)]
+    padded = []
+    for s in chunk:
+        pad = []
+        # F.pad takes (left, right) pairs starting from the last dimension
+        for d in range(ndim - 1, ndim - pad_dims - 1, -1):
+            pad += [0, max_tail[d - (ndim - pad_dims)] - s.data.shape[d]]
+        padded.append(F.pad(s.data, pad, value=s.padding_value))
+    return default_collate(padded)
+
+
+def collate(batch, samples_per_gpu=1):
+    """Collate a list of samples into a batch, in chunks of ``samples_per_gpu`` for DataContainers."""
+    if not isinstance(batch, Sequence):
+        raise TypeError(f'collate expects a sequence of samples, got {type(batch).__name__}')
+    if len(batch) == 0:
+        raise ValueError('collate got an empty batch')
+    first = batch[0]
+    if isinstance(first, DataContainer):
+        chunks = [batch[i:i + samples_per_gpu] for i in range(0, len(batch), samples_per_gpu)]
+        if first.cpu_only:
+            return DataContainer([[s.data for s in c] for c in chunks], first.stack, first.padding_value,
+                                 cpu_only=True)
+        if first.stack:
+            return DataContainer([_pad_and_stack(c) for c in chunks], first.stack, first.padding_value)
+        return DataContainer([[s.data for s in c] for c in chunks], first.stack, first.padding_value)
+    if isinstance(first, (str, bytes)):
+        return list(batch)
+    if isinstance(first, Sequence):
+        return [collate(list(samples), samples_per_gpu) for samples in zip(*batch)]
+    if isinstance(first, Mapping):
+        return {key: collate([d[key] for d in batch], samples_per_gpu) for key in first}
+    return default_collate(batch)
