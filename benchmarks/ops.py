@@ -3,10 +3,10 @@
     python benchmarks/ops.py [--device cpu|cuda|all] [--repeat N] [--csv PATH] [--quick]
 
 Prints a table (op, size, workbench ms, torchvision ms, ratio = workbench / torchvision) and writes it as CSV.
-CPU timings use time.perf_counter (median of `repeat` runs after a warm-up); CUDA timings use CUDA events after a
-warm-up that also pays the one-off NVRTC compile, with a synchronize around every measurement. For roi_align on CUDA
-it adds the achieved bandwidth (bytes of the output plus the feature values the bilinear samples read, counted
-once per sample corner: an upper bound on traffic that caches reduce) against the device's peak.
+CPU timings use time.perf_counter (best of `repeat` interleaved runs after a warm-up); CUDA timings use CUDA
+events after a warm-up that also pays the one-off NVRTC compile, with a synchronize around every measurement. For
+roi_align on CUDA it adds the achieved bandwidth (bytes of the output plus the feature values the bilinear samples
+read, counted once per sample corner: an upper bound on traffic that caches reduce) against the device's peak.
 """
 from __future__ import annotations
 
@@ -54,30 +54,40 @@ def fpn_inputs(n_rois, channels=256, batch=1, seed=0, device='cpu', dtype=torch.
     return feats, per_level
 
 
-def time_cpu(fn, repeat):
-    fn()
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
+def time_cpu(fns, repeat):
+    """Best-of-`repeat` wall time (ms) of each callable, run interleaved (A, B, A, B, ...) after one warm-up each.
+
+    The minimum, not the median: on a shared machine other processes only ever add time, and interleaving exposes
+    both ops to the same background load."""
+    for fn in fns:
         fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts) * 1e3
+    best = [math.inf] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - t0)
+    return [b * 1e3 for b in best]
 
 
-def time_cuda(fn, repeat):
-    for _ in range(3):
-        fn()
-    torch.cuda.synchronize()
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    ts = []
-    for _ in range(repeat):
+def time_cuda(fns, repeat):
+    """Median time (ms) of each callable with CUDA events, after warm-up runs (which also pay NVRTC compiles)."""
+    out = []
+    for fn in fns:
+        for _ in range(3):
+            fn()
         torch.cuda.synchronize()
-        start.record()
-        fn()
-        end.record()
-        torch.cuda.synchronize()
-        ts.append(start.elapsed_time(end))
-    return statistics.median(ts)
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        ts = []
+        for _ in range(repeat):
+            torch.cuda.synchronize()
+            start.record()
+            fn()
+            end.record()
+            torch.cuda.synchronize()
+            ts.append(start.elapsed_time(end))
+        out.append(statistics.median(ts))
+    return out
 
 
 def device_peak_bandwidth_gbs():
@@ -174,8 +184,9 @@ def run(device, repeat, quick):
     peak = device_peak_bandwidth_gbs() if device == 'cuda' else None
     name = torch.cuda.get_device_name() if device == 'cuda' else (platform.processor() or platform.machine())
     for op, size, fn, tv, nbytes in cases(device, quick):
-        t_wb = timer(fn, repeat)
-        t_tv = timer(tv, repeat) if tv is not None else float('nan')
+        times = timer([fn] + ([tv] if tv is not None else []), repeat)
+        t_wb = times[0]
+        t_tv = times[1] if tv is not None else float('nan')
         row = dict(device=device, device_name=name, op=op, size=size, workbench_ms=round(t_wb, 3),
                    torchvision_ms=round(t_tv, 3) if tv is not None else '',
                    ratio=round(t_wb / t_tv, 2) if tv is not None else '', bandwidth_gbs='', peak_gbs='')
@@ -183,9 +194,9 @@ def run(device, repeat, quick):
             row['bandwidth_gbs'] = round(nbytes / (t_wb * 1e-3) / 1e9, 1)
             row['peak_gbs'] = round(peak, 1)
         rows.append(row)
+        bw = f"  {row['bandwidth_gbs']} GB/s of {row['peak_gbs']}" if row['bandwidth_gbs'] else ''
         print(f"{device:5s} {op:28s} {size:42s} {row['workbench_ms']:>10} ms  tv {str(row['torchvision_ms']):>10} ms"
-              f"  ratio {str(row['ratio']):>6} {('  ' + str(row['bandwidth_gbs']) + ' GB/s') if row['bandwidth_gbs'] else ''}",
-              flush=True)
+              f"  ratio {str(row['ratio']):>6}{bw}", flush=True)
     return rows
 
 

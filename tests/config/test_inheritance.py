@@ -148,6 +148,8 @@ def test_attribute_and_item_access_and_setting():
     assert dict(cfg.items())['new'] == {'x': 1}
     del cfg.new
     assert 'new' not in cfg
+    assert {'model', 'lst', 'other', 'merge_from_dict'} <= set(dir(cfg))  # tab completion
+    assert 'backbone' in dir(cfg.model)
 
 
 def test_copy_deepcopy_and_pickle():

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from workbench.engine import (CheckInvalidLossHook, EpochBasedRunner, EvalHook, Hook, IterBasedRunner, Priority,
-                              build_runner, find_latest_checkpoint, get_priority, load_checkpoint)
-from workbench.registry import HOOKS, RUNNER_BUILDERS
+                              build_runner, find_latest_checkpoint, get_priority)
+from workbench.registry import RUNNER_BUILDERS
 
 from .helpers import QUIET, toy_runner
 from .toy import RecordHook, ToyModel, make_loader
@@ -349,3 +349,63 @@ def test_publish_model_cli(tmp_path, capsys):
     assert re.fullmatch(re.escape(str(tmp_path / 'toy-')) + r'[0-9a-f]{8}\.pth', out)
     ck = torch.load(out, weights_only=True)
     assert 'optimizer' not in ck and 'rng_state' not in ck
+
+
+def test_iter_runner_defaults_hooks_to_by_iteration(tmp_path):
+    runner = toy_runner(tmp_path, max_iters=4)
+    cfg = dict(policy='step', step=[2])
+    runner.register_training_hooks(lr_config=cfg, optimizer_config=dict(), checkpoint_config=dict(interval=2),
+                                   log_config=dict(interval=1, hooks=[dict(type='TextLoggerHook')]))
+    assert 'by_epoch' not in cfg  # the caller's config is not modified
+    by_epoch = {type(h).__name__: h.by_epoch for h in runner.hooks if hasattr(h, 'by_epoch')}
+    assert by_epoch == {'StepLrUpdaterHook': False, 'CheckpointHook': False, 'TextLoggerHook': False}
+    rec = RecordHook()
+    runner.register_hook(rec, 'LOWEST')
+    runner.run([make_loader()], [('train', 1)])
+    assert [r['lr'] for r in rec.records] == [0.1, 0.1, pytest.approx(0.01), pytest.approx(0.01)]
+    assert (tmp_path / 'iter_2.pth').is_file() and (tmp_path / 'iter_4.pth').is_file()
+
+
+def test_gradient_cumulative_fp16_on_cpu(tmp_path):
+    torch.manual_seed(0)
+    model = ToyModel()
+    runner = toy_runner(tmp_path, max_iters=4, model=model, momentum=0.0)
+    runner.register_training_hooks(lr_config=None, optimizer_config=dict(
+        type='GradientCumulativeFp16OptimizerHook', cumulative_iters=2, loss_scale=512.))
+    seen = []
+
+    class Watch(Hook):
+        def before_train_iter(self, r):
+            seen.append(model.fc1.weight.detach().clone())
+
+    dtypes = []
+    model.fc1.register_forward_hook(lambda m, i, o: dtypes.append(o.dtype))
+    runner.register_hook(Watch())
+    runner.run([make_loader()], [('train', 1)])
+    assert runner.autocast_kwargs == dict(device_type='cpu', dtype=torch.bfloat16)
+    assert set(dtypes) == {torch.bfloat16}
+    # weights move only after every second iteration
+    assert torch.equal(seen[0], seen[1]) and not torch.equal(seen[1], seen[2]) and torch.equal(seen[2], seen[3])
+    assert runner.meta['fp16']['loss_scaler']['scale'] == 512.
+
+
+def test_eval_dynamic_intervals_and_iter_eval(tmp_path):
+    runner = toy_runner(tmp_path, max_iters=10)
+    runner.register_training_hooks(lr_config=None, optimizer_config=dict(),
+                                   log_config=dict(interval=1, hooks=[dict(type='TextLoggerHook')]))
+    val_loader = make_loader(n=4)
+    evaluated_at = []
+    real = val_loader.dataset.evaluate
+
+    def evaluate(results, logger=None, **kw):
+        evaluated_at.append(runner.iter + 1)
+        return real(results, logger=logger, **kw)
+
+    val_loader.dataset.evaluate = evaluate
+    # every 4 iterations, every 2 once past iteration 6 (mmdet's dynamic_intervals)
+    runner.register_hook(EvalHook(val_loader, interval=4, by_epoch=False, dynamic_intervals=[(6, 2)]), 'LOW')
+    runner.run([make_loader()], [('train', 1)])
+    assert evaluated_at == [4, 6, 8, 10]
+    lines = (tmp_path / f'{runner.timestamp}.log.json').read_text().splitlines()
+    val_entries = [json.loads(l) for l in lines if '"mode": "val"' in l]
+    assert len(val_entries) == 4 and all('mae_loss' in e and e['iter'] == 2 for e in val_entries)

@@ -117,7 +117,18 @@ class TestNMS(OpTester):
         higher = scores[keep][None, :] >= scores[others][:, None]
         assert torch.all(((iou > 0.5) & higher).any(1))
 
+    def test_deprecated_iou_thr(self):
+        boxes, scores = random_boxes(50, 0)
+        with pytest.warns(DeprecationWarning, match='iou_thr'):
+            _, keep = nms(boxes, scores, iou_thr=0.5)
+        assert torch.equal(keep, nms(boxes, scores, 0.5)[1])
+        with pytest.warns(DeprecationWarning, match='iou_thr'):
+            _, keep = batched_nms(boxes, scores, torch.zeros(50, dtype=torch.long), dict(type='nms', iou_thr=0.5))
+        assert torch.equal(keep, nms(boxes, scores, 0.5)[1])
+
     def test_bad_input(self):
+        with pytest.raises(TypeError, match='iou_threshold'):
+            nms(torch.zeros(2, 4), torch.zeros(2))
         with pytest.raises(ValueError, match='offset'):
             nms(torch.zeros(2, 4), torch.zeros(2), 0.5, offset=2)
         with pytest.raises(ValueError, match='scores'):

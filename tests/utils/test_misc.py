@@ -86,3 +86,68 @@ def test_scandir(tmp_path):
         list(scandir(tmp_path, ['.py']))
     with pytest.raises(TypeError, match='"dir_path" must be a string or Path'):
         list(scandir(3))
+
+
+def test_casts():
+    from workbench.utils import iter_cast, list_cast, tuple_cast
+    assert list_cast(['1', '2'], int) == [1, 2] and tuple_cast([1, 2], str) == ('1', '2')
+    it = iter_cast(['1.5'], float)
+    assert not isinstance(it, list) and list(it) == [1.5]
+    assert iter_cast([1], str, return_type=list) == ['1']
+    with pytest.raises(TypeError, match='inputs must be an iterable object'):
+        list_cast(1, int)
+    with pytest.raises(TypeError, match='"dst_type" must be a valid type'):
+        list_cast([1], 'int')
+
+
+def test_method_checks():
+    from workbench.utils import has_method, is_method_overridden
+
+    class Base:
+        def foo(self):
+            pass
+
+        def bar(self):
+            pass
+
+    class Sub(Base):
+        def foo(self):
+            pass
+
+    assert is_method_overridden('foo', Base, Sub) and not is_method_overridden('bar', Base, Sub)
+    assert is_method_overridden('foo', Base, Sub())
+    with pytest.raises(TypeError, match="base_class doesn't accept instance"):
+        is_method_overridden('foo', Base(), Sub)
+    assert has_method(Sub(), 'foo') and not has_method(Sub(), 'nope')
+
+
+def test_requires_package_doc_example():
+    from workbench.utils import requires_executable, requires_package
+
+    @requires_package(['numpy', 'non_package'])
+    def func():
+        return 1
+
+    with pytest.raises(ImportError, match='Prerequisites "non_package" are required in method "func" but not found'):
+        func()
+    assert requires_package('numpy')(lambda: 2)() == 2
+    assert requires_executable('sh')(lambda: 3)() == 3
+    with pytest.raises(ImportError, match='no_such_exe_zz'):
+        requires_executable(['sh', 'no_such_exe_zz'])(lambda: 3)()
+
+
+def test_digit_version_orders_pre_releases():
+    from workbench.utils import digit_version
+    assert digit_version('1.7.0') < digit_version('1.7.1a1') < digit_version('1.7.1b0') < digit_version('1.7.1rc1')
+    assert digit_version('1.7.1rc1') < digit_version('1.7.1') < digit_version('1.10')
+    assert digit_version('2.0.1+cu118') == digit_version('2.0.1')
+    with pytest.raises(ValueError, match="failed to parse version 'abc'"):
+        digit_version('abc')
+
+
+def test_get_git_hash(tmp_path, monkeypatch):
+    from workbench.utils import get_git_hash
+    monkeypatch.chdir(tmp_path)  # not a git work tree
+    assert get_git_hash() == 'unknown' and get_git_hash(fallback='none') == 'none'
+    with pytest.raises(TypeError, match='digits must be None or an integer'):
+        get_git_hash(digits='7')

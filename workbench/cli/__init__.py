@@ -14,7 +14,7 @@ import os
 import sys
 from typing import List, Optional
 
-SUBCOMMANDS = ['env', 'print-config', 'demo', 'publish-model']
+SUBCOMMANDS = ['env', 'print-config', 'demo', 'publish-model', 'make-shapes']
 
 
 def _module(name: str):

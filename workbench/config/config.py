@@ -278,6 +278,10 @@ class Config:
     def __len__(self) -> int:
         return len(self._cfg_dict)
 
+    def __dir__(self):
+        # tab completion in notebooks offers the config keys next to the methods
+        return sorted(set(super().__dir__()) | {k for k in self._cfg_dict if isinstance(k, str)})
+
     def __repr__(self) -> str:
         return f'Config [path: {self.filename}]: {dict(self._cfg_dict)!r}'
 

@@ -53,6 +53,9 @@ class ConfigDict(dict):
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}' "
                                  f'(keys: {keys})') from None
 
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | {k for k in self.keys() if isinstance(k, str)})
+
     def __setattr__(self, name: str, value: Any) -> None:
         self[name] = value
 

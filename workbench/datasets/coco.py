@@ -1,7 +1,6 @@
 """``CocoDataset``: COCO-format annotations through pycocotools, COCO-style evaluation (mmdet 2.x keys)."""
 import os.path as osp
 import tempfile
-import warnings
 from collections import OrderedDict
 
 import numpy as np

@@ -14,7 +14,6 @@ object's polygons and box describe its visible part. Each image is drawn from it
 Use with ``CocoDataset(ann_file=out_dir/annotations/instances_train.json, img_prefix=out_dir/train/,
 classes=classes)``.
 """
-import argparse
 import colorsys
 import json
 import os
@@ -242,33 +241,3 @@ def make_shapes(out_dir, num_train=200, num_val=50, img_size=(320, 240), seed=0,
     with open(paths['meta'], 'w') as f:
         json.dump(params, f)
     return paths
-
-
-# ---------------------------------------------------------------------------- command line
-def add_arguments(parser):
-    parser.add_argument('out_dir', help='output folder')
-    parser.add_argument('--num-train', type=int, default=200)
-    parser.add_argument('--num-val', type=int, default=50)
-    parser.add_argument('--img-size', type=int, nargs=2, default=(320, 240), metavar=('W', 'H'))
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--classes', nargs='+', default=list(SHAPES_CLASSES), help=f'from {SUPPORTED_SHAPES}')
-    parser.add_argument('--max-objects', type=int, default=5)
-    parser.add_argument('--scale-range', type=float, nargs=2, default=(0.12, 0.4), metavar=('LO', 'HI'))
-    parser.add_argument('--max-occlusion', type=float, default=0.5)
-    parser.add_argument('--no-mixed-orientation', action='store_true', help='all images landscape (W x H)')
-    parser.add_argument('--force', action='store_true', help='regenerate even if the same dataset exists')
-    return parser
-
-
-def run_from_args(args):
-    paths = make_shapes(args.out_dir, args.num_train, args.num_val, tuple(args.img_size), args.seed,
-                        tuple(args.classes), args.max_objects, tuple(args.scale_range), args.max_occlusion,
-                        not args.no_mixed_orientation, args.force)
-    print(f"shapes dataset ready in {paths['root']}\n  train: {paths['train_ann']}\n  val:   {paths['val_ann']}")
-    return paths
-
-
-def main(argv=None):
-    parser = add_arguments(argparse.ArgumentParser(description='Write the synthetic COCO-format shapes dataset.'))
-    run_from_args(parser.parse_args(argv))
-    return 0

@@ -15,7 +15,6 @@ import os.path as osp
 import socket
 import getpass
 import time
-from collections import OrderedDict
 from contextlib import nullcontext
 from typing import Any, Callable, Dict, List, Optional, Union
 
@@ -26,7 +25,7 @@ from workbench.registry import HOOKS, build_from_cfg
 
 from . import checkpoint as ckpt_io
 from .dist_utils import get_dist_info
-from .hooks import Hook, IterTimerHook
+from .hooks import Hook
 from .log_buffer import LogBuffer
 from .logging import get_logger
 from .priority import Priority, get_priority

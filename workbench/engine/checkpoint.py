@@ -13,7 +13,6 @@ never leaves a truncated checkpoint behind.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -25,7 +24,7 @@ import time
 import zipfile
 from collections import OrderedDict, namedtuple
 from importlib import resources
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn

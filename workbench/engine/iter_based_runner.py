@@ -157,6 +157,29 @@ class IterBasedRunner(BaseRunner):
         self.call_hook('after_epoch')
         self.call_hook('after_run')
 
+    def register_training_hooks(self, lr_config, optimizer_config=None, checkpoint_config=None, log_config=None,
+                                momentum_config=None, timer_config=dict(type='IterTimerHook'),
+                                custom_hooks_config=None) -> None:
+        """As BaseRunner's, but the lr, checkpoint and logger hooks default to ``by_epoch=False`` (mmcv)."""
+        import copy
+        if isinstance(checkpoint_config, dict):
+            checkpoint_config = copy.deepcopy(dict(checkpoint_config))
+            checkpoint_config.setdefault('by_epoch', False)
+        if isinstance(lr_config, dict):
+            lr_config = copy.deepcopy(dict(lr_config))
+            lr_config.setdefault('by_epoch', False)
+        if isinstance(log_config, dict):
+            log_config = copy.deepcopy(dict(log_config))
+            hooks = []
+            for info in log_config.get('hooks', []):
+                if isinstance(info, dict):
+                    info = dict(info)
+                    info.setdefault('by_epoch', False)
+                hooks.append(info)
+            log_config['hooks'] = hooks
+        super().register_training_hooks(lr_config, optimizer_config, checkpoint_config, log_config,
+                                        momentum_config, timer_config, custom_hooks_config)
+
     def _progress_meta(self) -> dict:
         # where the train loader stands, so resume continues with the batches the interrupted run would have used
         loader = getattr(self, 'data_loader', None)

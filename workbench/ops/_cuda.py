@@ -143,10 +143,6 @@ def i32(v) -> np.int32:
     return np.int32(v)
 
 
-def f32(v) -> np.float32:
-    return np.float32(v)
-
-
 def scalar_for(dtype: torch.dtype, v):
     """A kernel scalar argument of the same floating type as the tensors (float or double)."""
     return np.float64(v) if dtype == torch.float64 else np.float32(v)

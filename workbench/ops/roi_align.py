@@ -3,12 +3,14 @@ shift, adaptive (`sampling_ratio=0`) or fixed sample grid; forward and backward.
 
 CPU: avg mode is torchvision's compiled `roi_align` (identical arithmetic: same half-pixel shift, same
 `ceil(roi_size / output_size)` adaptive grid, same bilinear border rules); max mode, which torchvision lacks, is a
-vectorised torch sampler (`_roi_align_torch`) differentiated by autograd. CUDA: `cuda/roi_align.cu`; its backward
-accumulates with atomicAdd, so float sums land in a run-dependent order (not bitwise deterministic).
+max-pool over torchvision's roi_align evaluated at every sample point (`_roi_align_max_cpu`), differentiated by
+autograd. CUDA: `cuda/roi_align.cu`; its backward accumulates with atomicAdd, so float sums land in a run-dependent
+order (not bitwise deterministic).
 """
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.autograd import Function
 from torch.nn.modules.utils import _pair
@@ -16,8 +18,8 @@ from torch.nn.modules.utils import _pair
 from workbench.ops import _cuda
 
 _POOL_MODES = {'max': 0, 'avg': 1}
-# Sampled values kept in memory at once by the torch sampler (rows of C channels); bounds memory for 1000s of rois.
-_CHUNK_ELEMS = 1 << 22
+# Elements of the dense sample grid kept at once by the CPU max mode; bounds memory for 1000s of large rois.
+_CHUNK_ELEMS = 1 << 24
 
 
 def _check(input, rois, pool_mode, fn='roi_align'):
@@ -33,97 +35,57 @@ def _check(input, rois, pool_mode, fn='roi_align'):
         raise ValueError(f'{fn}: pool_mode must be "avg" or "max", got {pool_mode!r}')
 
 
-def _axis_samples(start, size, n_bins, grid, length, g_max):
-    """Bilinear sampling along one axis for every roi, bin and grid step.
-
-    Returns (low, high, w_low, w_high, valid) each of shape (K, n_bins, g_max); `valid` marks samples that exist
-    (step < grid of that roi) and lie inside [-1, length] (outside, mmcv's sample value is 0)."""
-    dtype = start.dtype
-    bin_size = size / n_bins
-    p = torch.arange(n_bins, dtype=dtype, device=start.device)
-    i = torch.arange(g_max, dtype=dtype, device=start.device)
-    g = grid.to(dtype).clamp(min=1)
-    # mmcv's operation order: start + p * bin + (i + .5) * bin / grid
-    c = (start[:, None, None] + p[None, :, None] * bin_size[:, None, None]
-         + (i[None, None, :] + 0.5) * bin_size[:, None, None] / g[:, None, None])
-    exists = i[None, None, :] < grid[:, None, None].to(dtype)
-    inside = (c >= -1.0) & (c <= length)
-    c = c.clamp(min=0)
-    low = c.floor().long()
-    at_edge = low >= length - 1
-    low = torch.where(at_edge, torch.full_like(low, length - 1), low)
-    high = torch.where(at_edge, low, low + 1)
-    c = torch.where(at_edge, low.to(dtype), c)
-    lw = c - low.to(dtype)
-    hw = 1.0 - lw
-    return low, high, hw, lw, exists & inside, exists
-
-
-def _roi_align_torch(input, rois, output_size, spatial_scale, sampling_ratio, pool_mode, aligned):
-    """Vectorised RoIAlign (avg or max) in plain torch; autograd gives the backward."""
-    ph, pw = output_size
-    n, c, h, w = input.shape
+def _grid_size(rois, output_size, spatial_scale, sampling_ratio, aligned):
+    """Sample points per bin along (h, w) for every roi, as mmcv counts them (adaptive: ceil(roi size / bins))."""
     k = rois.size(0)
-    if k == 0:
-        return input.new_zeros((0, c, ph, pw))
-    dtype = input.dtype
-    rois = rois.to(dtype)
-    off = 0.5 if aligned else 0.0
-    x1 = rois[:, 1] * spatial_scale - off
-    y1 = rois[:, 2] * spatial_scale - off
-    rw = rois[:, 3] * spatial_scale - off - x1
-    rh = rois[:, 4] * spatial_scale - off - y1
-    if not aligned:  # legacy mode forces at least 1x1 rois
-        rw = rw.clamp(min=1.0)
-        rh = rh.clamp(min=1.0)
     if sampling_ratio > 0:
-        gh = torch.full((k,), sampling_ratio, dtype=torch.long, device=rois.device)
-        gw = gh
-    else:
-        gh = torch.ceil(rh / ph).clamp(min=0).long()
-        gw = torch.ceil(rw / pw).clamp(min=0).long()
-    feat = input.permute(0, 2, 3, 1).reshape(n * h * w, c)  # rows of channels: one gather per sample corner
-    batch = rois[:, 0].long()
-    outs = []
-    per_roi = ph * pw * max(1, int(gh.max())) * max(1, int(gw.max())) * c
-    step = max(1, _CHUNK_ELEMS // max(1, per_roi))
-    for s in range(0, k, step):  # chunks of rois bound memory; each chunk is fully vectorised
-        sl = slice(s, s + step)
-        gh_c, gw_c = gh[sl], gw[sl]
-        gmy, gmx = max(1, int(gh_c.max())), max(1, int(gw_c.max()))
-        ylo, yhi, hy, ly, vy, ey = _axis_samples(y1[sl], rh[sl], ph, gh_c, h, gmy)
-        xlo, xhi, hx, lx, vx, ex = _axis_samples(x1[sl], rw[sl], pw, gw_c, w, gmx)
-        kk = ylo.size(0)
-        # broadcast to (kk, ph, gy, pw, gx)
-        def yy(t):
-            return t[:, :, :, None, None]
+        g = torch.full((k,), sampling_ratio, dtype=torch.long)
+        return g, g
+    off = 0.5 if aligned else 0.0
+    r = rois.detach().cpu()
+    rw = (r[:, 3] * spatial_scale - off) - (r[:, 1] * spatial_scale - off)
+    rh = (r[:, 4] * spatial_scale - off) - (r[:, 2] * spatial_scale - off)
+    if not aligned:  # legacy mode forces at least 1x1 rois
+        rw, rh = rw.clamp(min=1.0), rh.clamp(min=1.0)
+    return (torch.ceil(rh / output_size[0]).clamp(min=0).long(),
+            torch.ceil(rw / output_size[1]).clamp(min=0).long())
 
-        def xx(t):
-            return t[:, None, None, :, :]
-        base = (batch[sl] * (h * w))[:, None, None, None, None]
-        valid = yy(vy) & xx(vx)
-        zero = torch.zeros((), dtype=dtype, device=input.device)
-        w1 = torch.where(valid, yy(hy) * xx(hx), zero)
-        w2 = torch.where(valid, yy(hy) * xx(lx), zero)
-        w3 = torch.where(valid, yy(ly) * xx(hx), zero)
-        w4 = torch.where(valid, yy(ly) * xx(lx), zero)
-        i1 = (base + yy(ylo) * w + xx(xlo)).reshape(-1)
-        i2 = (base + yy(ylo) * w + xx(xhi)).reshape(-1)
-        i3 = (base + yy(yhi) * w + xx(xlo)).reshape(-1)
-        i4 = (base + yy(yhi) * w + xx(xhi)).reshape(-1)
-        val = (w1.reshape(-1, 1) * feat.index_select(0, i1) + w2.reshape(-1, 1) * feat.index_select(0, i2)
-               + w3.reshape(-1, 1) * feat.index_select(0, i3) + w4.reshape(-1, 1) * feat.index_select(0, i4))
-        val = val.reshape(kk, ph, gmy, pw, gmx, c).permute(0, 5, 1, 3, 2, 4).reshape(kk, c, ph, pw, gmy * gmx)
-        exists = (yy(ey) & xx(ex)).expand(kk, ph, gmy, pw, gmx).permute(0, 1, 3, 2, 4).reshape(kk, 1, ph, pw, gmy * gmx)
-        if pool_mode == 'avg':
-            count = (gh_c * gw_c).clamp(min=1).to(dtype)[:, None, None, None]
-            outs.append(val.sum(-1) / count)
-        else:
-            # a sample outside the map has value 0 and takes part in the max, as in mmcv; a bin without samples
-            # (zero-size aligned roi) gives 0 rather than mmcv's -FLT_MAX / -10000 sentinel
-            m = val.masked_fill(~exists, float('-inf')).max(dim=-1).values
-            outs.append(torch.where(torch.isinf(m), torch.zeros_like(m), m))
-    return torch.cat(outs, 0)
+
+def _roi_align_max_cpu(input, rois, output_size, spatial_scale, sampling_ratio, aligned):
+    """Max-mode RoIAlign from torchvision's compiled (avg) roi_align.
+
+    A bin's gh x gw sample points are exactly the centres of the cells of an (out_h * gh) x (out_w * gw) grid over
+    the roi, so torchvision's RoIAlign with that output size and one sample per cell evaluates every sample point
+    (same bilinear rules, 0 outside the map), and a (gh, gw) max-pool takes the max per bin. Rois are grouped by
+    their grid size (adaptive sampling gives each roi its own). Autograd routes the gradient through the max to the
+    winning sample's four bilinear neighbours, as mmcv's backward does. The sample coordinates are computed in a
+    different order than mmcv's kernel, so results agree to float rounding of the coordinates, not bitwise.
+    """
+    import torchvision
+    ph, pw = output_size
+    k, c = rois.size(0), input.size(1)
+    rois = rois.to(input.dtype)
+    gh, gw = _grid_size(rois, output_size, spatial_scale, sampling_ratio, aligned)
+    key = gh * (int(gw.max()) + 1 if k else 1) + gw
+    pieces, order = [], []
+    for u in torch.unique(key).tolist():  # a loop over distinct grid sizes, not rois
+        sel = torch.nonzero(key == u).squeeze(1)
+        a, b = int(gh[sel[0]]), int(gw[sel[0]])
+        sel_dev = sel.to(rois.device)
+        if a == 0 or b == 0:  # no sample points (zero-size aligned roi): 0, where mmcv leaves a -FLT_MAX sentinel
+            pieces.append(input.new_zeros((sel.numel(), c, ph, pw)) + 0 * input.sum())
+            order.append(sel)
+            continue
+        step = max(1, _CHUNK_ELEMS // (c * ph * a * pw * b))  # bound the (rois, C, ph*a, pw*b) temporary
+        for s in range(0, sel.numel(), step):
+            dense = torchvision.ops.roi_align(input, rois[sel_dev[s:s + step]], (ph * a, pw * b), spatial_scale, 1,
+                                              aligned)
+            pieces.append(F.max_pool2d(dense, (a, b), (a, b)))
+            order.append(sel[s:s + step])
+    out = torch.cat(pieces)
+    inverse = torch.empty(k, dtype=torch.long)
+    inverse[torch.cat(order)] = torch.arange(k)
+    return out.index_select(0, inverse.to(out.device))
 
 
 class _RoIAlignCUDA(Function):
@@ -184,11 +146,9 @@ def roi_align(input: torch.Tensor, rois: torch.Tensor, output_size, spatial_scal
             return input.new_zeros((0, input.size(1)) + output_size) + 0 * input.sum()
         return torchvision.ops.roi_align(input, rois.to(input.dtype), output_size, float(spatial_scale),
                                          int(sampling_ratio), bool(aligned))
-    if input.dtype == torch.float16:  # CPU half: compute in float32
-        return _roi_align_torch(input.float(), rois.float(), output_size, float(spatial_scale), int(sampling_ratio),
-                                pool_mode, bool(aligned)).half()
-    return _roi_align_torch(input, rois, output_size, float(spatial_scale), int(sampling_ratio), pool_mode,
-                            bool(aligned))
+    if rois.size(0) == 0:
+        return input.new_zeros((0, input.size(1)) + output_size) + 0 * input.sum()
+    return _roi_align_max_cpu(input, rois, output_size, float(spatial_scale), int(sampling_ratio), bool(aligned))
 
 
 class RoIAlign(nn.Module):

@@ -13,8 +13,9 @@ _SUFFIXES = ('.cu', '.cuh')
 def kernel_source_dir() -> Path:
     """The folder that holds the ``.cu`` kernel sources, for a regular (wheel) install as well as an editable one.
 
-    Order: ``workbench/_cuda`` next to the installed package (wheel), the location the import system gives for the
-    ``workbench._cuda`` package (editable install maps it to the repository's ``cuda/``), the repository's ``cuda/``.
+    Order: ``workbench/_cuda`` next to the installed package (a wheel install; setup.py maps ``cuda/`` there), the
+    ``workbench._cuda`` package if some other installer made it importable, the repository's ``cuda/`` (an editable
+    install or a plain checkout).
     """
     pkg_dir = Path(workbench.__file__).resolve().parent
     installed = pkg_dir / '_cuda'

@@ -1,12 +1,14 @@
-"""Small helpers with MMCV 1.x names: type checks, list slicing, deprecated-argument renaming, string imports."""
+"""Small helpers with MMCV 1.x names: type checks and casts, list slicing, deprecated-argument renaming, string
+imports, prerequisite checks."""
 from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import inspect
 import warnings
 from collections import abc
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
 
 def is_str(x: Any) -> bool:
@@ -103,3 +105,70 @@ def import_modules_from_strings(imports: Union[str, List[str], None], allow_fail
             warnings.warn(f'{name} failed to import and is ignored.', UserWarning)
             modules.append(None)
     return modules[0] if single else modules
+
+
+def iter_cast(inputs: Iterable, dst_type: type, return_type: Optional[type] = None):
+    """Cast every item of ``inputs`` to ``dst_type``: an iterator, or a ``return_type`` (e.g. list) if given."""
+    if not isinstance(inputs, abc.Iterable):
+        raise TypeError('inputs must be an iterable object')
+    if not isinstance(dst_type, type):
+        raise TypeError('"dst_type" must be a valid type')
+    out = map(dst_type, inputs)
+    return out if return_type is None else return_type(out)
+
+
+def list_cast(inputs: Iterable, dst_type: type) -> list:
+    return iter_cast(inputs, dst_type, return_type=list)
+
+
+def tuple_cast(inputs: Iterable, dst_type: type) -> tuple:
+    return iter_cast(inputs, dst_type, return_type=tuple)
+
+
+def has_method(obj: object, method: str) -> bool:
+    """Whether ``obj`` has a callable attribute ``method``."""
+    return callable(getattr(obj, method, None))
+
+
+def is_method_overridden(method: str, base_class: type, derived_class: Union[type, Any]) -> bool:
+    """Whether ``derived_class`` (a class or an instance) overrides ``base_class.method``."""
+    if not isinstance(base_class, type):
+        raise TypeError("base_class doesn't accept instance, please pass class instead")
+    if not isinstance(derived_class, type):
+        derived_class = derived_class.__class__
+    return getattr(derived_class, method) is not getattr(base_class, method)
+
+
+def check_prerequisites(prerequisites: Union[str, List[str]], checker: Callable[[str], bool],
+                        msg_tmpl: str = 'Prerequisites "{}" are required in method "{}" but not found, please install '
+                                        'them first.') -> Callable:
+    """Decorator: calling the function raises ImportError if ``checker`` fails for any prerequisite."""
+    def wrap(func):
+        @functools.wraps(func)
+        def wrapped(*args, **kwargs):
+            reqs = [prerequisites] if isinstance(prerequisites, str) else prerequisites
+            missing = [item for item in reqs if not checker(item)]
+            if missing:
+                raise ImportError(msg_tmpl.format(', '.join(missing), func.__name__))
+            return func(*args, **kwargs)
+        return wrapped
+    return wrap
+
+
+def _package_exists(package: str) -> bool:
+    return importlib.util.find_spec(package) is not None
+
+
+def _executable_exists(cmd: str) -> bool:
+    import shutil
+    return shutil.which(cmd) is not None
+
+
+def requires_package(prerequisites: Union[str, List[str]]) -> Callable:
+    """Decorator: the function needs these importable packages (ImportError naming the missing ones otherwise)."""
+    return check_prerequisites(prerequisites, checker=_package_exists)
+
+
+def requires_executable(prerequisites: Union[str, List[str]]) -> Callable:
+    """Decorator: the function needs these executables on PATH (e.g. 'ffmpeg')."""
+    return check_prerequisites(prerequisites, checker=_executable_exists)

@@ -80,9 +80,14 @@ def filter_scores_and_topk(scores, score_thr, topk, results=None):
     scores = scores[valid_mask]
     valid_idxs = torch.nonzero(valid_mask)
     num_topk = min(topk, valid_idxs.size(0))
-    scores, idxs = scores.sort(descending=True)
-    scores = scores[:num_topk]
-    topk_idxs = valid_idxs[idxs[:num_topk]]
+    if 0 <= num_topk < scores.numel():
+        # a partial selection: a full sort of every (prior, class) score cost ~8x more on CPU (benchmarks/inference.py)
+        scores, idxs = scores.topk(num_topk)
+    else:
+        scores, idxs = scores.sort(descending=True)
+        # slicing kept for num_topk < 0 (nms_pre=-1 drops the last entry, as mmdet 2.x does)
+        scores, idxs = scores[:num_topk], idxs[:num_topk]
+    topk_idxs = valid_idxs[idxs]
     keep_idxs, labels = topk_idxs.unbind(dim=1)
 
     filtered = None

@@ -9,6 +9,7 @@ and path live in ``runner.meta['hook_msgs']`` so a resumed run knows them.
 """
 from __future__ import annotations
 
+import bisect
 import os
 import os.path as osp
 import warnings
@@ -35,7 +36,7 @@ class EvalHook(Hook):
     def __init__(self, dataloader, start: Optional[int] = None, interval: int = 1, by_epoch: bool = True,
                  save_best: Optional[str] = None, rule: Optional[str] = None, test_fn: Optional[Callable] = None,
                  greater_keys: Optional[List[str]] = None, less_keys: Optional[List[str]] = None,
-                 out_dir: Optional[str] = None, file_client_args=None, **eval_kwargs):
+                 out_dir: Optional[str] = None, file_client_args=None, dynamic_intervals=None, **eval_kwargs):
         if not hasattr(dataloader, 'dataset') or not hasattr(dataloader, '__iter__'):
             raise TypeError(f'dataloader must be a DataLoader (with .dataset), but got {type(dataloader).__name__}')
         if interval <= 0:
@@ -68,6 +69,20 @@ class EvalHook(Hook):
         self.out_dir = out_dir
         if file_client_args is not None:
             raise ValueError('file_client_args (remote storage backends) is not supported; use a local out_dir')
+        # mmdet: [(milestone, interval), ...] switches the interval once training passes each milestone
+        self.dynamic_intervals = None
+        if dynamic_intervals:
+            pairs = sorted(dynamic_intervals)
+            self.dynamic_milestones = [m for m, _ in pairs]
+            self.dynamic_intervals = [i for _, i in pairs]
+
+    def _decide_interval(self, runner):
+        if self.dynamic_intervals is None:
+            return
+        current = runner.epoch if self.by_epoch else runner.iter
+        step = bisect.bisect(self.dynamic_milestones, current + 1)
+        if step > 0:
+            self.interval = self.dynamic_intervals[step - 1]
 
     def _init_rule(self, rule, key_indicator):
         if rule not in self.rule_map and rule is not None:
@@ -105,6 +120,7 @@ class EvalHook(Hook):
             self.best_ckpt_path = runner.meta['hook_msgs'].get('best_ckpt', None)
 
     def before_train_iter(self, runner):
+        self._decide_interval(runner)
         if self.by_epoch or not self.initial_flag:
             return
         if self.start is not None and runner.iter >= self.start:
@@ -112,6 +128,7 @@ class EvalHook(Hook):
         self.initial_flag = False
 
     def before_train_epoch(self, runner):
+        self._decide_interval(runner)
         if not (self.by_epoch and self.initial_flag):
             return
         if self.start is not None and runner.epoch >= self.start:
@@ -204,13 +221,14 @@ class DistEvalHook(EvalHook):
 
     def __init__(self, dataloader, start=None, interval=1, by_epoch=True, save_best=None, rule=None, test_fn=None,
                  greater_keys=None, less_keys=None, broadcast_bn_buffer=True, tmpdir=None, gpu_collect=False,
-                 out_dir=None, file_client_args=None, **eval_kwargs):
+                 out_dir=None, file_client_args=None, dynamic_intervals=None, **eval_kwargs):
         if test_fn is None:
             from ..test import multi_gpu_test
             test_fn = multi_gpu_test
         super().__init__(dataloader, start=start, interval=interval, by_epoch=by_epoch, save_best=save_best,
                          rule=rule, test_fn=test_fn, greater_keys=greater_keys, less_keys=less_keys,
-                         out_dir=out_dir, file_client_args=file_client_args, **eval_kwargs)
+                         out_dir=out_dir, file_client_args=file_client_args,
+                         dynamic_intervals=dynamic_intervals, **eval_kwargs)
         self.broadcast_bn_buffer = broadcast_bn_buffer
         self.tmpdir = tmpdir
         self.gpu_collect = gpu_collect

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from typing import Optional, Union
 
 import torch

@@ -1,0 +1,118 @@
+"""CPU inference of whole detectors, workbench vs torchvision, same input, same post-processing thresholds.
+
+    python benchmarks/inference.py [--repeat N] [--warmup N] [--cases a,b] [--quick] [--out-dir DIR]
+
+Cases (random weights, batch 1, eval mode, torch.inference_mode):
+  retinanet_r50_fpn  800x1216: workbench RetinaNet (mmdet retinanet_r50_fpn_1x) vs torchvision retinanet_resnet50_fpn
+  faster_rcnn_r50_fpn 800x1216: workbench FasterRCNN (mmdet faster_rcnn_r50_fpn_1x) vs torchvision fasterrcnn_resnet50_fpn
+  retinanet_r18_fpn  320x320: the small CPU model, workbench RetinaNet R18-FPN vs torchvision's RetinaNet class on a
+                              resnet18 FPN backbone (same architecture; torchvision ships no R18 RetinaNet builder)
+
+Fixing the number of detections: with random weights the class scores sit near the focal-loss prior (~0.01) or
+1/81, so the usual score threshold 0.05 would leave no boxes and the timing would skip all post-processing. Both
+libraries therefore run with score threshold 0: every level keeps its top 1000 candidates (RetinaNet; RPN: 1000 per
+level, 1000 after NMS 0.7), class-wise NMS at IoU 0.5 and at most 100 detections, so each image ends with exactly
+100 detections in both (the table prints the counts). torchvision's GeneralizedRCNNTransform is bypassed (no resize,
+no normalisation; see _common.bypass_torchvision_transform) because both models get the same normalised
+800x1216 tensor, whose sides are multiples of 32.
+
+Timing: median of --repeat runs, workbench and torchvision interleaved after --warmup runs of each. ratio =
+workbench / torchvision (<= 1.05 is the target).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as C  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+COLUMNS = ['case', 'input', 'workbench_ms', 'torchvision_ms', 'ratio', 'wb_cpu_ms', 'tv_cpu_ms', 'cpu_ratio', 'wb_dets', 'tv_dets', 'repeat', 'threads']
+CASES = ('retinanet_r50_fpn', 'faster_rcnn_r50_fpn', 'retinanet_r18_fpn')
+
+
+def _metas(h, w):
+    return [dict(img_shape=(h, w, 3), ori_shape=(h, w, 3), pad_shape=(h, w, 3), batch_input_shape=(h, w),
+                 scale_factor=np.ones(4, dtype=np.float32), flip=False, flip_direction=None)]
+
+
+def build_pair(case):
+    """(workbench model, torchvision model, (h, w)) for a case, both in eval mode."""
+    from torchvision.models.detection import RetinaNet, fasterrcnn_resnet50_fpn, retinanet_resnet50_fpn
+    from torchvision.ops.feature_pyramid_network import LastLevelP6P7
+    C.seed_all(0)
+    if case == 'retinanet_r50_fpn':
+        wb = C.build_workbench(C.retinanet_cfg(depth=50, score_thr=0.0, nms_pre=1000, max_per_img=100))
+        tv = retinanet_resnet50_fpn(weights=None, weights_backbone=None, num_classes=80, score_thresh=0.0,
+                                    nms_thresh=0.5, detections_per_img=100, topk_candidates=1000)
+        hw = (800, 1216)
+    elif case == 'faster_rcnn_r50_fpn':
+        wb = C.build_workbench(C.faster_rcnn_cfg(rcnn_score_thr=0.0, max_per_img=100))
+        # 81 = 80 classes + background, as mmdet's softmax head
+        tv = fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=81, box_score_thresh=0.0,
+                                     box_nms_thresh=0.5, box_detections_per_img=100, rpn_pre_nms_top_n_test=1000,
+                                     rpn_post_nms_top_n_test=1000, rpn_nms_thresh=0.7)
+        hw = (800, 1216)
+    elif case == 'retinanet_r18_fpn':
+        wb = C.build_workbench(C.retinanet_cfg(depth=18, score_thr=0.0, nms_pre=1000, max_per_img=100))
+        backbone = C.torchvision_resnet_fpn(18, trainable_layers=5, returned_layers=[2, 3, 4],
+                                            extra_blocks=LastLevelP6P7(256, 256), frozen_bn=False)
+        tv = RetinaNet(backbone, num_classes=80, score_thresh=0.0, nms_thresh=0.5, detections_per_img=100,
+                       topk_candidates=1000)
+        hw = (320, 320)
+    else:
+        raise ValueError(f'unknown case {case!r}; choose from {CASES}')
+    C.bypass_torchvision_transform(tv)
+    return wb.eval(), tv.eval(), hw
+
+
+def run_case(case, repeat, warmup, scale=1.0):
+    wb, tv, (h, w) = build_pair(case)
+    if scale != 1.0:
+        h, w = max(64, int(h * scale) // 32 * 32), max(64, int(w * scale) // 32 * 32)
+    g = torch.Generator().manual_seed(1)
+    img = torch.randn(1, 3, h, w, generator=g)
+    metas = _metas(h, w)
+    counts = {}
+
+    def run_wb():
+        with torch.inference_mode():
+            res = wb(img=[img], img_metas=[metas], return_loss=False, rescale=True)
+        counts['wb'] = sum(len(a) for a in res[0])
+
+    def run_tv():
+        with torch.inference_mode():
+            out = tv([img[0]])
+        counts['tv'] = len(out[0]['boxes'])
+
+    (t_wb, t_tv), (c_wb, c_tv) = C.time_interleaved([run_wb, run_tv], repeat, warmup)
+    return dict(case=case, input=f'{h}x{w}', workbench_ms=t_wb * 1e3, torchvision_ms=t_tv * 1e3, ratio=t_wb / t_tv,
+                wb_cpu_ms=c_wb * 1e3, tv_cpu_ms=c_tv * 1e3, cpu_ratio=c_wb / c_tv,
+                wb_dets=counts['wb'], tv_dets=counts['tv'], repeat=repeat, threads=torch.get_num_threads())
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--repeat', type=int, default=7)
+    p.add_argument('--warmup', type=int, default=2)
+    p.add_argument('--cases', default=','.join(CASES))
+    p.add_argument('--quick', action='store_true', help='images at 1/4 size, repeat 1, warm-up 1 (smoke run)')
+    C.add_common_args(p, 'inference')
+    args = p.parse_args(argv)
+    C.setup_threads(args.threads)
+    scale, repeat, warmup = (0.25, 1, 1) if args.quick else (1.0, args.repeat, args.warmup)
+    rows = []
+    for case in [c for c in args.cases.split(',') if c]:
+        rows.append(run_case(case, repeat, warmup, scale))
+        C.print_table(rows[-1:], COLUMNS)
+    C.print_table(rows, COLUMNS, title='Inference, CPU, batch 1 (ratio = workbench / torchvision)')
+    C.write_csv(Path(args.out_dir) / 'inference.csv', rows, COLUMNS)
+    return rows
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,173 @@
+"""CPU training step (forward + backward + SGD step), workbench vs torchvision, same architecture, same batch.
+
+    python benchmarks/train_step.py [--repeat N] [--warmup N] [--cases a,b] [--size S] [--batch B] [--no-memory]
+                                    [--quick] [--out-dir DIR]
+
+Cases (random weights, batch 2 of 512x512 normalised images with 8 seeded ground-truth boxes each):
+  retinanet_r50_fpn:   workbench RetinaNet (mmdet retinanet_r50_fpn_1x model) vs torchvision RetinaNet
+  faster_rcnn_r50_fpn: workbench FasterRCNN (mmdet faster_rcnn_r50_fpn_1x model) vs torchvision FasterRCNN
+
+Both torchvision models are built from torchvision's public pieces in the configuration torchvision trains its COCO
+detectors with: ResNet-50 with FrozenBatchNorm2d and the stem + layer1 frozen (trainable_layers=3), which is what
+mmdet's ``frozen_stages=1, norm_eval=True`` means. (``fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None)``
+would instead train every layer with batch-statistics BatchNorm, a different amount of work.) The RPN keeps 1000
+proposals after NMS in training in both (mmdet's ``rpn_proposal.max_per_img``; torchvision's
+``rpn_post_nms_top_n_train`` set to match); samplers are each library's defaults (RPN 256 at 1:1, R-CNN 512 at 1:3).
+torchvision's resize/normalise transform is bypassed: both get the same tensors.
+
+Timing: workbench and torchvision steps interleaved in this process after --warmup steps each; median of
+--repeat. Peak memory: a fresh subprocess per case runs warm-up + 2 steps and reports its ru_maxrss (the resident
+high-water mark; torch allocations are invisible to tracemalloc) and the RSS after building the model, so
+``peak - model`` is the training working set.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as C  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+COLUMNS = ['case', 'input', 'workbench_s_it', 'torchvision_s_it', 'ratio', 'wb_cpu_s_it', 'tv_cpu_s_it', 'cpu_ratio',
+           'wb_peak_mb', 'tv_peak_mb', 'wb_train_mb', 'tv_train_mb', 'mem_ratio', 'repeat', 'threads']
+CASES = ('retinanet_r50_fpn', 'faster_rcnn_r50_fpn')
+
+
+def build_pair(case):
+    """(workbench model, torchvision model), both in train mode, with an SGD optimiser each."""
+    from torchvision.models.detection import FasterRCNN, RetinaNet
+    from torchvision.ops.feature_pyramid_network import LastLevelP6P7
+    C.seed_all(0)
+    if case == 'retinanet_r50_fpn':
+        wb = C.build_workbench(C.retinanet_cfg(depth=50))
+        backbone = C.torchvision_resnet_fpn(50, trainable_layers=3, returned_layers=[2, 3, 4],
+                                            extra_blocks=LastLevelP6P7(256, 256), frozen_bn=True)
+        tv = RetinaNet(backbone, num_classes=80)
+    elif case == 'faster_rcnn_r50_fpn':
+        wb = C.build_workbench(C.faster_rcnn_cfg())
+        backbone = C.torchvision_resnet_fpn(50, trainable_layers=3, returned_layers=None, extra_blocks=None,
+                                            frozen_bn=True)
+        tv = FasterRCNN(backbone, num_classes=81, rpn_post_nms_top_n_train=1000)
+    else:
+        raise ValueError(f'unknown case {case!r}; choose from {CASES}')
+    C.bypass_torchvision_transform(tv)
+    return wb.train(), tv.train()
+
+
+def make_batch(size, batch, num_gt=8, seed=1):
+    g = torch.Generator().manual_seed(seed)
+    imgs = torch.randn(batch, 3, size, size, generator=g)
+    boxes, labels = [], []
+    for _ in range(batch):
+        xy = torch.rand(num_gt, 2, generator=g) * size * 0.6
+        wh = torch.rand(num_gt, 2, generator=g) * size * 0.35 + 16
+        boxes.append(torch.cat([xy, (xy + wh).clamp(max=size - 1)], 1))
+        labels.append(torch.randint(0, 80, (num_gt,), generator=g))
+    metas = [dict(img_shape=(size, size, 3), ori_shape=(size, size, 3), pad_shape=(size, size, 3),
+                  scale_factor=np.ones(4, dtype=np.float32), flip=False, flip_direction=None) for _ in range(batch)]
+    return imgs, boxes, labels, metas
+
+
+def step_fns(case, size, batch):
+    wb, tv = build_pair(case)
+    imgs, boxes, labels, metas = make_batch(size, batch)
+    # small learning rate: random weights must not diverge to NaN during the timed steps
+    opt_wb = torch.optim.SGD([p for p in wb.parameters() if p.requires_grad], lr=1e-4, momentum=0.9,
+                             weight_decay=1e-4)
+    opt_tv = torch.optim.SGD([p for p in tv.parameters() if p.requires_grad], lr=1e-4, momentum=0.9,
+                             weight_decay=1e-4)
+    # torchvision's two-stage models reserve label 0 for background; RetinaNet does not
+    tv_offset = 1 if case.startswith('faster') else 0
+    tv_targets = [dict(boxes=b, labels=lab + tv_offset) for b, lab in zip(boxes, labels)]
+    tv_imgs = list(imgs)
+
+    def run_wb():
+        data = dict(img=imgs, img_metas=[dict(m) for m in metas], gt_bboxes=boxes, gt_labels=labels)
+        out = wb.train_step(data, opt_wb)
+        opt_wb.zero_grad(set_to_none=True)
+        out['loss'].backward()
+        opt_wb.step()
+
+    def run_tv():
+        loss_dict = tv(tv_imgs, tv_targets)
+        opt_tv.zero_grad(set_to_none=True)
+        sum(loss_dict.values()).backward()
+        opt_tv.step()
+
+    return run_wb, run_tv
+
+
+def _rss_mb():
+    import psutil
+    return psutil.Process().memory_info().rss / 2 ** 20
+
+
+def memory_child(case, impl, size, batch, threads):
+    """In a fresh process: RSS after building, and the high-water RSS over warm-up + 2 steps."""
+    import resource
+    C.setup_threads(threads)
+    run_wb, run_tv = step_fns(case, size, batch)
+    fn = run_wb if impl == 'workbench' else run_tv
+    # the other library's model exists too (step_fns builds both); its size is in the baseline, not the delta
+    base = _rss_mb()
+    for _ in range(3):
+        fn()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    print(json.dumps(dict(base_mb=base, peak_mb=peak)))
+
+
+def measure_memory(case, impl, size, batch, threads):
+    cmd = [sys.executable, __file__, '--memory-child', f'{case}:{impl}', '--size', str(size), '--batch', str(batch),
+           '--threads', str(threads)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    if out.returncode != 0:
+        raise RuntimeError(f'memory subprocess for {case}/{impl} failed:\n{out.stderr[-3000:]}')
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--repeat', type=int, default=5)
+    p.add_argument('--warmup', type=int, default=2)
+    p.add_argument('--cases', default=','.join(CASES))
+    p.add_argument('--size', type=int, default=512)
+    p.add_argument('--batch', type=int, default=2)
+    p.add_argument('--no-memory', action='store_true', help='skip the peak-memory subprocesses')
+    p.add_argument('--quick', action='store_true', help='128x128 images, repeat 1, warm-up 1 (smoke run)')
+    p.add_argument('--memory-child', default=None, help=argparse.SUPPRESS)
+    C.add_common_args(p, 'train_step')
+    args = p.parse_args(argv)
+    if args.memory_child:
+        case, impl = args.memory_child.split(':')
+        return memory_child(case, impl, args.size, args.batch, args.threads)
+    C.setup_threads(args.threads)
+    size, repeat, warmup = (128, 1, 1) if args.quick else (args.size, args.repeat, args.warmup)
+    rows = []
+    for case in [c for c in args.cases.split(',') if c]:
+        run_wb, run_tv = step_fns(case, size, args.batch)
+        (t_wb, t_tv), (c_wb, c_tv) = C.time_interleaved([run_wb, run_tv], repeat, warmup)
+        del run_wb, run_tv
+        row = dict(case=case, input=f'{args.batch}x3x{size}x{size}', workbench_s_it=t_wb, torchvision_s_it=t_tv,
+                   ratio=t_wb / t_tv, wb_cpu_s_it=c_wb, tv_cpu_s_it=c_tv, cpu_ratio=c_wb / c_tv, repeat=repeat,
+                   threads=torch.get_num_threads())
+        if not args.no_memory:
+            m_wb = measure_memory(case, 'workbench', size, args.batch, args.threads)
+            m_tv = measure_memory(case, 'torchvision', size, args.batch, args.threads)
+            row.update(wb_peak_mb=m_wb['peak_mb'], tv_peak_mb=m_tv['peak_mb'],
+                       wb_train_mb=m_wb['peak_mb'] - m_wb['base_mb'], tv_train_mb=m_tv['peak_mb'] - m_tv['base_mb'])
+            row['mem_ratio'] = row['wb_train_mb'] / row['tv_train_mb']
+        rows.append(row)
+        C.print_table(rows[-1:], COLUMNS)
+    C.print_table(rows, COLUMNS, title='Training step, CPU (ratio = workbench / torchvision)')
+    C.write_csv(Path(args.out_dir) / 'train_step.csv', rows, COLUMNS)
+    return rows
+
+
+if __name__ == '__main__':
+    main()

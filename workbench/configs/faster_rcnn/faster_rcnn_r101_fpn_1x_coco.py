@@ -1,0 +1,6 @@
+# Faster R-CNN with a ResNet-101 backbone.
+_base_ = './faster_rcnn_r50_fpn_1x_coco.py'
+model = dict(
+    backbone=dict(
+        depth=101,
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')))

@@ -1,0 +1,6 @@
+# Faster R-CNN R50-FPN on COCO, 24 epochs.
+_base_ = [
+    '../_base_/models/faster_rcnn_r50_fpn.py',
+    '../_base_/datasets/coco_detection.py',
+    '../_base_/schedules/schedule_2x.py', '../_base_/default_runtime.py'
+]

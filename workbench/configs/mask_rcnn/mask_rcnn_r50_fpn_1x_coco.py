@@ -1,0 +1,6 @@
+# Mask R-CNN R50-FPN on COCO, 12 epochs: the primitive config of this folder.
+_base_ = [
+    '../_base_/models/mask_rcnn_r50_fpn.py',
+    '../_base_/datasets/coco_instance.py',
+    '../_base_/schedules/schedule_1x.py', '../_base_/default_runtime.py'
+]
