@@ -35,6 +35,11 @@ case "$cmd" in
     env)
         ensure_env
         ;;
+    bench)
+        # benchmark suite: tables and CSV in benchmarks/results/ (run_all.py --help for options)
+        ensure_env
+        "$PY" benchmarks/run_all.py "$@"
+        ;;
     *)
         echo "usage: bash dev.sh {demo|test|env} [args...]" >&2
         exit 2

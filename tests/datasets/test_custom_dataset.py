@@ -148,3 +148,17 @@ def test_bad_files(tmp_path):
     ann = middle(tmp_path, [dict(filename='x.png', width=3)], 'nohead.pkl')
     with pytest.raises(ValueError, match="no 'height'"):
         CustomDataset(ann_file=ann, pipeline=[])
+
+
+def test_loading_pipeline_helpers():
+    from workbench.datasets import get_loading_pipeline, replace_ImageToTensor
+    train = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True),
+             dict(type='Resize', img_scale=(64, 64), keep_ratio=True), dict(type='RandomFlip', flip_ratio=0.5)]
+    assert get_loading_pipeline(train) == train[:2]
+    with pytest.raises(ValueError, match='annotation loading'):
+        get_loading_pipeline(train[:1] + train[2:])
+    test = [dict(type='LoadImageFromFile'),
+            dict(type='MultiScaleFlipAug', img_scale=(64, 64), transforms=[dict(type='ImageToTensor', keys=['img'])])]
+    with pytest.warns(UserWarning, match='DefaultFormatBundle'):
+        out = replace_ImageToTensor(test)
+    assert out[1]['transforms'] == [dict(type='DefaultFormatBundle')]

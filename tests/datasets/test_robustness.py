@@ -147,3 +147,14 @@ def test_duplicate_annotation_ids(tmp_path):
     ann, prefix = write_coco(str(tmp_path), [(1, '1.png', 64, 48), (2, '2.png', 64, 48)], anns, CATS)
     with pytest.raises(ValueError, match='not unique'):
         build(ann, prefix)
+
+
+def test_pipeline_errors_keep_their_type_and_name_the_item(tmp_path):
+    ann, prefix = basic_coco(str(tmp_path))
+    ds = CocoDataset(ann_file=ann, pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')],
+                     classes=CLASSES, img_prefix=prefix, test_mode=True)  # LoadAnnotations needs ann_info
+    with pytest.raises(KeyError) as e:
+        ds[0]
+    notes = getattr(e.value, '__notes__', [])
+    if hasattr(e.value, 'add_note'):
+        assert any("image id 1, file '" in n for n in notes)

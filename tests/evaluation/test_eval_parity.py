@@ -80,3 +80,25 @@ def test_faster_backend_equals_pycocotools_on_all_stats(golden, dataset):
         tmp.cleanup()
     np.testing.assert_allclose(fast.stats, ref.stats, atol=1e-12)
     np.testing.assert_allclose(fast.eval['precision'], ref.eval['precision'], atol=1e-12)
+
+
+def test_faster_backend_segm_and_proposal_equal_pycocotools(dataset):
+    pytest.importorskip('faster_coco_eval')
+    from pycocotools import mask as mask_utils
+    rng = np.random.default_rng(0)
+    results = []
+    for i in range(len(dataset)):
+        ann, info = dataset.get_ann_info(i), dataset.data_infos[i]
+        det = [np.zeros((0, 5), np.float32) for _ in CLASSES]
+        segs = [[] for _ in CLASSES]
+        for b, lab, poly in zip(ann['bboxes'], ann['labels'], ann['masks']):
+            jitter = b + rng.uniform(-6, 6, 4).astype(np.float32)
+            det[lab] = np.vstack([det[lab], np.append(jitter, rng.uniform(0.2, 1.0))[None].astype(np.float32)])
+            m = mask_utils.decode(mask_utils.merge(mask_utils.frPyObjects(poly, info['height'], info['width'])))
+            segs[lab].append(np.roll(m, int(rng.integers(-4, 5)), axis=1).astype(bool))
+        results.append((det, segs))
+    ref = dataset.evaluate(results, metric=['bbox', 'segm', 'proposal'], logger='silent')
+    fast = dataset.evaluate(results, metric=['bbox', 'segm', 'proposal'], logger='silent',
+                            backend='faster_coco_eval')
+    assert 0 < ref['segm_mAP'] < 1 and 0 < ref['bbox_mAP'] < 1
+    assert fast == ref

@@ -14,7 +14,9 @@ import os
 import sys
 from typing import List, Optional
 
-SUBCOMMANDS = ['env', 'print-config', 'demo', 'publish-model', 'make-shapes']
+SUBCOMMANDS = ['env', 'print-config', 'demo', 'publish-model', 'make-shapes', 'train', 'test', 'dist-train',
+               'dist-test', 'browse-dataset', 'image-demo', 'analyze-logs', 'analyze-results', 'confusion-matrix',
+               'error-analysis', 'get-flops', 'benchmark', 'optimize-anchors', 'dataset-stats']
 
 
 def _module(name: str):
@@ -44,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _hint(e: BaseException) -> str:
     from workbench.config import ConfigSyntaxError
+    if getattr(e, 'hint', None):  # subcommands may attach a specific hint (workbench.cli._common.CliError)
+        return e.hint
     if isinstance(e, ConfigSyntaxError):
         return 'fix the config file at the line shown'
     if isinstance(e, FileNotFoundError):

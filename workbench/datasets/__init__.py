@@ -7,6 +7,7 @@ from .dataset_wrappers import ClassBalancedDataset, ConcatDataset, MultiImageMix
 from .samplers import (DistributedGroupSampler, DistributedSampler, GroupSampler, InfiniteBatchSampler,
                        InfiniteGroupBatchSampler)
 from .shapes import SHAPES_CLASSES, make_shapes
+from .utils import get_loading_pipeline, replace_ImageToTensor
 from .voc import VOCDataset
 from .xml_style import XMLDataset
 from ..evaluation.class_names import get_classes
@@ -15,5 +16,6 @@ __all__ = [
     'CustomDataset', 'CocoDataset', 'XMLDataset', 'VOCDataset', 'DataItemError', 'ConcatDataset', 'RepeatDataset',
     'ClassBalancedDataset', 'MultiImageMixDataset', 'build_dataset', 'build_dataloader', 'worker_init_fn',
     'GroupSampler', 'DistributedGroupSampler', 'DistributedSampler', 'InfiniteGroupBatchSampler',
-    'InfiniteBatchSampler', 'get_classes', 'make_shapes', 'SHAPES_CLASSES'
+    'InfiniteBatchSampler', 'get_classes', 'make_shapes', 'SHAPES_CLASSES', 'get_loading_pipeline',
+    'replace_ImageToTensor'
 ]

@@ -292,8 +292,12 @@ class CustomDataset(Dataset):
                     warnings.warn(f'{where}: {problem}; skipped (skip_invalid=True), another image is used',
                                   UserWarning, stacklevel=3)
                 return None
-            reason = problem if problem is not None else f'{type(e).__name__}: {e}'
-            raise DataItemError(f'{where}: {reason}') from e
+            if problem is not None:
+                raise DataItemError(f'{where}: {problem}') from e
+            # not the image's fault (a transform or annotation problem): keep the exception type, say where
+            if hasattr(e, 'add_note'):
+                e.add_note(f'while preparing {where}')
+            raise
 
     # ------------------------------------------------------------------ classes
     @classmethod

@@ -106,3 +106,22 @@ def image_decode_problem(path):
 
 def bbox_array(rows):
     return np.array(rows, dtype=np.float32).reshape(-1, 4)
+
+
+def get_loading_pipeline(pipeline):
+    """The loading steps (LoadImageFromFile, LoadAnnotations, LoadPanopticAnnotations) of a pipeline config, e.g.
+    to show ground truth of a training set without augmentation (browse_dataset, analyze_results)."""
+    from ..registry import PIPELINES
+    loading_types = [PIPELINES.get(name) for name in ('LoadImageFromFile', 'LoadAnnotations',
+                                                      'LoadPanopticAnnotations') if name in PIPELINES]
+    out = [cfg for cfg in pipeline if PIPELINES.get(cfg['type']) in loading_types]
+    if len(out) != 2:
+        raise ValueError('the pipeline must include one image loading and one annotation loading step, found '
+                         f'{[c["type"] for c in out]} in {[c["type"] for c in pipeline]}')
+    return out
+
+
+def replace_ImageToTensor(pipelines):  # noqa: N802 - mmdet's name
+    """``ImageToTensor`` -> ``DefaultFormatBundle`` in (test) pipelines so images of different sizes batch."""
+    from ..apis.inference import replace_image_to_tensor
+    return replace_image_to_tensor(pipelines)

@@ -6,9 +6,8 @@ from .xml_style import XMLDataset
 
 @DATASETS.register_module()
 class VOCDataset(XMLDataset):
-    """PASCAL VOC. The year (2007: 11-point-compatible 'voc07' naming; 2012) is read from ``img_prefix``
-    ('VOC2007' / 'VOC2012' in it) unless given as ``year``. Evaluation: 'mAP' and 'recall' with legacy
-    coordinates (box width = x2 - x1 + 1)."""
+    """PASCAL VOC 2007 / 2012. The year is read from ``img_prefix`` ('VOC2007' / 'VOC2012' in it) unless given
+    as ``year``. Evaluation: 'mAP' and 'recall' with legacy coordinates (box width = x2 - x1 + 1)."""
 
     CLASSES = VOC_CLASSES
     PALETTE = [(106, 0, 228), (119, 11, 32), (165, 42, 42), (0, 0, 192), (197, 226, 255), (0, 60, 100),
@@ -36,7 +35,7 @@ class VOCDataset(XMLDataset):
 
     def evaluate(self, results, metric='mAP', logger=None, proposal_nums=(100, 300, 1000), iou_thr=0.5,
                  scale_ranges=None, eval_mode=None, nproc=1):
-        """As ``CustomDataset.evaluate``; VOC2007 defaults to 11-point AP only if eval_mode='11points' is given
-        (mmdet 2.x evaluates both years with area AP)."""
+        """As ``CustomDataset.evaluate`` with legacy coordinates. Area AP for both years, as mmdet 2.x does;
+        pass eval_mode='11points' for the VOC2007 11-point metric."""
         return super().evaluate(results, metric=metric, logger=logger, proposal_nums=proposal_nums, iou_thr=iou_thr,
                                 scale_ranges=scale_ranges, eval_mode=eval_mode or 'area', nproc=nproc)

@@ -45,14 +45,14 @@ def _check(pred, target, weight, reduction):
 
 def _focal_torch(pred, target, gamma, alpha):
     num_classes = pred.size(1)
-    t = F.one_hot(target.long(), num_classes + 1)[:, :num_classes].to(pred.dtype)
+    # boolean one-hot; a background row (target == num_classes) matches no column
+    pos = target.long()[:, None] == torch.arange(num_classes, device=pred.device)
     p = pred.sigmoid()
-    pt = (1 - p) * t + p * (1 - t)
     # clamped so that pow's backward stays finite where the sigmoid saturates (pt == 0 with gamma < 1 would give
     # inf * 0 = nan); the clamp's zero gradient there is the true limit, and the value change is below tiny**gamma
-    pt = pt.clamp(min=torch.finfo(pt.dtype).tiny)
-    focal_weight = (alpha * t + (1 - alpha) * (1 - t)) * pt.pow(gamma)
-    return F.binary_cross_entropy_with_logits(pred, t, reduction='none') * focal_weight
+    pt = torch.where(pos, 1 - p, p).clamp(min=torch.finfo(pred.dtype).tiny)
+    focal_weight = torch.where(pos, pred.new_tensor(alpha), pred.new_tensor(1 - alpha)) * pt.pow(gamma)
+    return F.binary_cross_entropy_with_logits(pred, pos.to(pred.dtype), reduction='none') * focal_weight
 
 
 class _FocalCUDA(Function):

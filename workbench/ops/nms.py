@@ -143,29 +143,30 @@ def _soft_nms_cpu(boxes: np.ndarray, scores: np.ndarray, iou_threshold, sigma, m
     sc = scores.copy()                     # their current (decayed) scores, same order
     keep_idx, keep_sc = [], []
     thr, sig, floor_score, one, zero = ft(iou_threshold), ft(sigma), ft(min_score), ft(1), ft(0)
-    while cand.size:
-        m = int(sc.argmax())               # first maximum in array order, like mmcv's strict '<' scan
-        if m:
-            cand[0], cand[m] = cand[m], cand[0]
-            sc[0], sc[m] = sc[m], sc[0]
-        i = int(cand[0])
-        keep_idx.append(i)
-        keep_sc.append(sc[0])
-        cand, sc = cand[1:], sc[1:]
-        if not cand.size:
-            break
-        w = np.minimum(x2[i], x2[cand]) - np.maximum(x1[i], x1[cand]) + off
-        h = np.minimum(y2[i], y2[cand]) - np.maximum(y1[i], y1[cand]) + off
-        inter = np.maximum(w, zero) * np.maximum(h, zero)
-        ovr = inter / (areas[i] + areas[cand] - inter)
-        if method == 0:
-            weight = np.where(ovr >= thr, zero, one)
-        elif method == 1:
-            weight = np.where(ovr >= thr, one - ovr, one)
-        else:
-            weight = np.exp(-(ovr * ovr) / sig)
-        sc = sc * weight.astype(sc.dtype, copy=False)
-        cand, sc = _compact(cand, sc, sc >= floor_score)
+    with np.errstate(invalid='ignore', divide='ignore'):  # zero-area boxes give 0/0 = nan, as in mmcv
+        while cand.size:
+            m = int(sc.argmax())               # first maximum in array order, like mmcv's strict '<' scan
+            if m:
+                cand[0], cand[m] = cand[m], cand[0]
+                sc[0], sc[m] = sc[m], sc[0]
+            i = int(cand[0])
+            keep_idx.append(i)
+            keep_sc.append(sc[0])
+            cand, sc = cand[1:], sc[1:]
+            if not cand.size:
+                break
+            w = np.minimum(x2[i], x2[cand]) - np.maximum(x1[i], x1[cand]) + off
+            h = np.minimum(y2[i], y2[cand]) - np.maximum(y1[i], y1[cand]) + off
+            inter = np.maximum(w, zero) * np.maximum(h, zero)
+            ovr = inter / (areas[i] + areas[cand] - inter)
+            if method == 0:
+                weight = np.where(ovr >= thr, zero, one)
+            elif method == 1:
+                weight = np.where(ovr >= thr, one - ovr, one)
+            else:
+                weight = np.exp(-(ovr * ovr) / sig)
+            sc = sc * weight.astype(sc.dtype, copy=False)
+            cand, sc = _compact(cand, sc, sc >= floor_score)
     inds = np.asarray(keep_idx, dtype=np.int64)
     dets = np.concatenate([boxes[inds], np.asarray(keep_sc, dtype=boxes.dtype).reshape(-1, 1)], axis=1)
     return dets, inds

@@ -75,11 +75,4 @@ def test_train_losses_and_grad_norm(name):
     assert float(grad_norm(model)) == pytest.approx(float(io['grad_norm']), rel=1e-4)
 
 
-def test_parameter_counts_match_mmdet_full_size():
-    from workbench.config import Config
-    from workbench.models import build_detector
-    for path, expected in [('faster_rcnn/faster_rcnn_r50_fpn_1x_coco.py', 41_753_056),
-                           ('mask_rcnn/mask_rcnn_r50_fpn_1x_coco.py', 44_396_336)]:
-        cfg = Config.fromfile(f'workbench::{path}')
-        model = build_detector(cfg.model)
-        assert sum(p.numel() for p in model.parameters()) == expected, path
+# full-size parameter counts: tests/models/detectors/test_two_stage_configs.py
