@@ -4,6 +4,7 @@
 
 Cases (random weights, batch 1, eval mode, torch.inference_mode):
   retinanet_r50_fpn  800x1216: workbench RetinaNet (mmdet retinanet_r50_fpn_1x) vs torchvision retinanet_resnet50_fpn
+                              (its P6/P7 block switched to C5 input, as mmdet's; see build_pair)
   faster_rcnn_r50_fpn 800x1216: workbench FasterRCNN (mmdet faster_rcnn_r50_fpn_1x) vs torchvision fasterrcnn_resnet50_fpn
   retinanet_r18_fpn  320x320: the small CPU model, workbench RetinaNet R18-FPN vs torchvision's RetinaNet class on a
                               resnet18 FPN backbone (same architecture; torchvision ships no R18 RetinaNet builder)
@@ -49,6 +50,9 @@ def build_pair(case):
         wb = C.build_workbench(C.retinanet_cfg(depth=50, score_thr=0.0, nms_pre=1000, max_per_img=100))
         tv = retinanet_resnet50_fpn(weights=None, weights_backbone=None, num_classes=80, score_thresh=0.0,
                                     nms_thresh=0.5, detections_per_img=100, topk_candidates=1000)
+        # mmdet's RetinaNet computes P6 from C5 (add_extra_convs='on_input'), torchvision's v1 builder from P5:
+        # LastLevelP6P7(2048, 256) is torchvision's own C5 variant (its v2 model uses it), so the layers match
+        tv.backbone.fpn.extra_blocks = LastLevelP6P7(2048, 256)
         hw = (800, 1216)
     elif case == 'faster_rcnn_r50_fpn':
         wb = C.build_workbench(C.faster_rcnn_cfg(rcnn_score_thr=0.0, max_per_img=100))
@@ -60,7 +64,7 @@ def build_pair(case):
     elif case == 'retinanet_r18_fpn':
         wb = C.build_workbench(C.retinanet_cfg(depth=18, score_thr=0.0, nms_pre=1000, max_per_img=100))
         backbone = C.torchvision_resnet_fpn(18, trainable_layers=5, returned_layers=[2, 3, 4],
-                                            extra_blocks=LastLevelP6P7(256, 256), frozen_bn=False)
+                                            extra_blocks=LastLevelP6P7(512, 256), frozen_bn=False)
         tv = RetinaNet(backbone, num_classes=80, score_thresh=0.0, nms_thresh=0.5, detections_per_img=100,
                        topk_candidates=1000)
         hw = (320, 320)

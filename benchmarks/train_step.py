@@ -10,15 +10,19 @@ Cases (random weights, batch 2 of 512x512 normalised images with 8 seeded ground
 Both torchvision models are built from torchvision's public pieces in the configuration torchvision trains its COCO
 detectors with: ResNet-50 with FrozenBatchNorm2d and the stem + layer1 frozen (trainable_layers=3), which is what
 mmdet's ``frozen_stages=1, norm_eval=True`` means. (``fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None)``
-would instead train every layer with batch-statistics BatchNorm, a different amount of work.) The RPN keeps 1000
+would instead train every layer with batch-statistics BatchNorm, a different amount of work.) RetinaNet's P6/P7
+block takes C5 (``LastLevelP6P7(2048, 256)``, torchvision's v2 choice), as mmdet's ``add_extra_convs='on_input'``.
+One difference stays: mmdet's config keeps BN affine parameters trainable in stages 2-4 (BN in eval mode), while
+FrozenBatchNorm2d has none, so the workbench computes a few more (cheap) gradients. The RPN keeps 1000
 proposals after NMS in training in both (mmdet's ``rpn_proposal.max_per_img``; torchvision's
 ``rpn_post_nms_top_n_train`` set to match); samplers are each library's defaults (RPN 256 at 1:1, R-CNN 512 at 1:3).
 torchvision's resize/normalise transform is bypassed: both get the same tensors.
 
 Timing: workbench and torchvision steps interleaved in this process after --warmup steps each; median of
---repeat. Peak memory: a fresh subprocess per case runs warm-up + 2 steps and reports its ru_maxrss (the resident
-high-water mark; torch allocations are invisible to tracemalloc) and the RSS after building the model, so
-``peak - model`` is the training working set.
+--repeat. Peak memory: a fresh subprocess per case and library builds only that model, then samples its resident
+set size (psutil, every 2 ms, in a thread) over 3 steps: ``peak_mb`` is the high-water mark, ``train_mb`` = peak
+minus the RSS before the first step (activations, gradients, optimiser state). torch allocations are invisible to
+tracemalloc, and ru_maxrss would include the model-building peak.
 """
 from __future__ import annotations
 
@@ -39,25 +43,26 @@ COLUMNS = ['case', 'input', 'workbench_s_it', 'torchvision_s_it', 'ratio', 'wb_c
 CASES = ('retinanet_r50_fpn', 'faster_rcnn_r50_fpn')
 
 
-def build_pair(case):
-    """(workbench model, torchvision model), both in train mode, with an SGD optimiser each."""
+def build_model(case, impl):
+    """The workbench or torchvision model of a case, in train mode."""
     from torchvision.models.detection import FasterRCNN, RetinaNet
     from torchvision.ops.feature_pyramid_network import LastLevelP6P7
+    if case not in CASES:
+        raise ValueError(f'unknown case {case!r}; choose from {CASES}')
     C.seed_all(0)
+    if impl == 'workbench':
+        cfg = C.retinanet_cfg(depth=50) if case == 'retinanet_r50_fpn' else C.faster_rcnn_cfg()
+        return C.build_workbench(cfg).train()
     if case == 'retinanet_r50_fpn':
-        wb = C.build_workbench(C.retinanet_cfg(depth=50))
         backbone = C.torchvision_resnet_fpn(50, trainable_layers=3, returned_layers=[2, 3, 4],
-                                            extra_blocks=LastLevelP6P7(256, 256), frozen_bn=True)
+                                            extra_blocks=LastLevelP6P7(2048, 256), frozen_bn=True)
         tv = RetinaNet(backbone, num_classes=80)
-    elif case == 'faster_rcnn_r50_fpn':
-        wb = C.build_workbench(C.faster_rcnn_cfg())
+    else:
         backbone = C.torchvision_resnet_fpn(50, trainable_layers=3, returned_layers=None, extra_blocks=None,
                                             frozen_bn=True)
         tv = FasterRCNN(backbone, num_classes=81, rpn_post_nms_top_n_train=1000)
-    else:
-        raise ValueError(f'unknown case {case!r}; choose from {CASES}')
     C.bypass_torchvision_transform(tv)
-    return wb.train(), tv.train()
+    return tv.train()
 
 
 def make_batch(size, batch, num_gt=8, seed=1):
@@ -74,52 +79,75 @@ def make_batch(size, batch, num_gt=8, seed=1):
     return imgs, boxes, labels, metas
 
 
-def step_fns(case, size, batch):
-    wb, tv = build_pair(case)
+def step_fn(case, impl, size, batch):
+    """A closure running one training iteration of the case's ``impl`` model on a fixed batch."""
+    model = build_model(case, impl)
     imgs, boxes, labels, metas = make_batch(size, batch)
     # small learning rate: random weights must not diverge to NaN during the timed steps
-    opt_wb = torch.optim.SGD([p for p in wb.parameters() if p.requires_grad], lr=1e-4, momentum=0.9,
-                             weight_decay=1e-4)
-    opt_tv = torch.optim.SGD([p for p in tv.parameters() if p.requires_grad], lr=1e-4, momentum=0.9,
-                             weight_decay=1e-4)
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1e-4, momentum=0.9,
+                          weight_decay=1e-4)
+    if impl == 'workbench':
+        def run():
+            # the runner's path: train_step (forward + loss parsing), then backward and the optimiser step
+            data = dict(img=imgs, img_metas=[dict(m) for m in metas], gt_bboxes=boxes, gt_labels=labels)
+            out = model.train_step(data, opt)
+            opt.zero_grad(set_to_none=True)
+            out['loss'].backward()
+            opt.step()
+        return run
     # torchvision's two-stage models reserve label 0 for background; RetinaNet does not
-    tv_offset = 1 if case.startswith('faster') else 0
-    tv_targets = [dict(boxes=b, labels=lab + tv_offset) for b, lab in zip(boxes, labels)]
+    offset = 1 if case.startswith('faster') else 0
+    targets = [dict(boxes=b, labels=lab + offset) for b, lab in zip(boxes, labels)]
     tv_imgs = list(imgs)
 
-    def run_wb():
-        data = dict(img=imgs, img_metas=[dict(m) for m in metas], gt_bboxes=boxes, gt_labels=labels)
-        out = wb.train_step(data, opt_wb)
-        opt_wb.zero_grad(set_to_none=True)
-        out['loss'].backward()
-        opt_wb.step()
-
-    def run_tv():
-        loss_dict = tv(tv_imgs, tv_targets)
-        opt_tv.zero_grad(set_to_none=True)
+    def run():
+        loss_dict = model(tv_imgs, targets)
+        opt.zero_grad(set_to_none=True)
         sum(loss_dict.values()).backward()
-        opt_tv.step()
+        opt.step()
+    return run
 
-    return run_wb, run_tv
 
+class RssPeak:
+    """High-water resident set size (MiB) of this process, sampled every ``interval`` s by a thread while active
+    (torch's allocations are invisible to tracemalloc; ru_maxrss would include the model-building peak)."""
 
-def _rss_mb():
-    import psutil
-    return psutil.Process().memory_info().rss / 2 ** 20
+    def __init__(self, interval=0.002):
+        import psutil
+        self.proc = psutil.Process()
+        self.interval = interval
+        self.peak = 0.0
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.proc.memory_info().rss / 2 ** 20)
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        import threading
+        self._stop = threading.Event()
+        self.base = self.proc.memory_info().rss / 2 ** 20
+        self.peak = self.base
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.proc.memory_info().rss / 2 ** 20)
 
 
 def memory_child(case, impl, size, batch, threads):
-    """In a fresh process: RSS after building, and the high-water RSS over warm-up + 2 steps."""
-    import resource
+    """In a fresh process with only this model: RSS before the first step and the sampled peak over 3 steps."""
+    import gc
     C.setup_threads(threads)
-    run_wb, run_tv = step_fns(case, size, batch)
-    fn = run_wb if impl == 'workbench' else run_tv
-    # the other library's model exists too (step_fns builds both); its size is in the baseline, not the delta
-    base = _rss_mb()
-    for _ in range(3):
-        fn()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    print(json.dumps(dict(base_mb=base, peak_mb=peak)))
+    fn = step_fn(case, impl, size, batch)
+    gc.collect()
+    with RssPeak() as m:
+        for _ in range(3):
+            fn()
+    print(json.dumps(dict(base_mb=m.base, peak_mb=m.peak)))
 
 
 def measure_memory(case, impl, size, batch, threads):
@@ -133,7 +161,7 @@ def measure_memory(case, impl, size, batch, threads):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--repeat', type=int, default=5)
+    p.add_argument('--repeat', type=int, default=3)
     p.add_argument('--warmup', type=int, default=2)
     p.add_argument('--cases', default=','.join(CASES))
     p.add_argument('--size', type=int, default=512)
@@ -150,7 +178,7 @@ def main(argv=None):
     size, repeat, warmup = (128, 1, 1) if args.quick else (args.size, args.repeat, args.warmup)
     rows = []
     for case in [c for c in args.cases.split(',') if c]:
-        run_wb, run_tv = step_fns(case, size, args.batch)
+        run_wb, run_tv = step_fn(case, 'workbench', size, args.batch), step_fn(case, 'torchvision', size, args.batch)
         (t_wb, t_tv), (c_wb, c_tv) = C.time_interleaved([run_wb, run_tv], repeat, warmup)
         del run_wb, run_tv
         row = dict(case=case, input=f'{args.batch}x3x{size}x{size}', workbench_s_it=t_wb, torchvision_s_it=t_tv,

@@ -87,8 +87,8 @@ def test_bad_cfg_options_are_an_argparse_error(capsys):
     assert info.value.code == 2 and "expected KEY=VALUE, got 'novalue'" in capsys.readouterr().err
 
 
-def test_demo(capsys):
-    code, out, _ = run(['demo'], capsys)
+def test_demo_tour(capsys):
+    code, out, _ = run(['demo', '--tour'], capsys)
     assert code == 0
     for section in ['== environment', '== config', '== Config.diff(schedule_1x, schedule_2x)', '== model registry']:
         assert section in out

@@ -116,11 +116,37 @@ def find_type_paths(cfg_dict: dict, type_name: str, prefix: str = '') -> List[st
     return found
 
 
-def _faulty_node(cfg_dict: dict, message: str) -> Optional[str]:
-    """Best effort: the config path of the node an error message names (unknown type or a failing constructor)."""
+def _find_node_path(value, target: dict, prefix: str = '') -> Optional[str]:
+    """Dotted path of the sub-dict equal to ``target`` (the first found, depth first)."""
+    if isinstance(value, dict):
+        if value == target:
+            return prefix or '<root>'
+        items = value.items()
+    elif isinstance(value, (list, tuple)):
+        items = enumerate(value)
+    else:
+        return None
+    for k, v in items:
+        found = _find_node_path(v, target, f'{prefix}.{k}' if prefix else str(k))
+        if found is not None:
+            return found
+    return None
+
+
+def _faulty_node(cfg_dict: dict, error: BaseException) -> Optional[str]:
+    """The config path of the node that failed to build: the innermost entry of the registry's ``build_trail``
+    (type name and config of every nested build, outermost first), else a type name found in the message."""
+    trail = getattr(error, 'build_trail', None)
+    if trail:
+        name, node = trail[-1]
+        path = _find_node_path(cfg_dict, dict(node)) if isinstance(node, dict) else None
+        if path is not None:
+            return path
+        paths = find_type_paths(cfg_dict, name)
+        if paths:
+            return paths[0]
     import re
-    names = re.findall(r'([A-Za-z_][A-Za-z0-9_]*)(?: is not in the|:)', message)
-    for name in names:
+    for name in re.findall(r'([A-Za-z_][A-Za-z0-9_]*) is not in the', str(error)):
         paths = find_type_paths(cfg_dict, name)
         if paths:
             return paths[0]
@@ -137,7 +163,7 @@ def validate_model(cfg: Config, input_shape: Tuple[int, int, int] = (3, 256, 256
         model = build_detector(copy.deepcopy(cfg.to_dict()['model']))
     except Exception as e:  # noqa: BLE001 - reported to the user, not swallowed
         msg = f'{type(e).__name__}: {e}'
-        path = _faulty_node(cfg.to_dict().get('model', {}), str(e))
+        path = _faulty_node(cfg.to_dict().get('model', {}), e)
         return dict(ok=False, params=None, flops=None, error=msg, error_path=f'model.{path}' if path and
                     path != '<root>' else ('model' if path else None))
     params = sum(p.numel() for p in model.parameters())

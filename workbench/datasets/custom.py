@@ -235,8 +235,7 @@ class CustomDataset(Dataset):
 
     def _rand_another(self, idx):
         """A random index of the same aspect group, avoiding images found unreadable at run time."""
-        bad = {it.index for it in self.invalid_items if it.kind == 'image' and it.index is not None
-               and getattr(it, 'at_runtime', False)}
+        bad = {it.index for it in self.invalid_items if it.at_runtime}
         pool = [i for i in np.where(self.flag == self.flag[idx])[0] if i not in bad]
         if not pool:  # the whole group is unreadable: fall back to any readable image
             pool = [i for i in range(len(self)) if i not in bad]
@@ -285,8 +284,7 @@ class CustomDataset(Dataset):
             problem = image_decode_problem(path) if not path.startswith(('http://', 'https://', 's3://')) else None
             where = f"{type(self).__name__}[{idx}] (image id {self._image_id(idx)}, file '{path}')"
             if problem is not None and self.skip_invalid and not self.test_mode:
-                item = InvalidItem('image', path, self._image_id(idx), problem, idx)
-                item.at_runtime = True
+                item = InvalidItem('image', path, self._image_id(idx), problem, idx, at_runtime=True)
                 if all(it.filename != path for it in self.invalid_items):
                     self.invalid_items.append(item)
                     warnings.warn(f'{where}: {problem}; skipped (skip_invalid=True), another image is used',

@@ -62,6 +62,7 @@ class InvalidItem:
     detail: str
     index: Optional[int] = None  # index into data_infos at the time it was found
     key: Any = None  # which annotation: an ann id (COCO) or (field, row) (middle format)
+    at_runtime: bool = False  # found while loading the item (not at construction)
 
     def __str__(self):
         return f"'{self.filename}' (image id {self.image_id}): {self.detail}"

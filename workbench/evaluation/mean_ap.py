@@ -4,7 +4,7 @@ Per class, detections of all images are matched to ground truth in descending sc
 the cumulative true/false positives give a precision-recall curve, and AP is its area ('area', VOC2010+) or the
 11-point interpolation ('11points', VOC2007).
 """
-from multiprocessing import get_context
+from multiprocessing import Pool
 
 import numpy as np
 
@@ -293,7 +293,8 @@ def eval_map(det_results, annotations, scale_ranges=None, iou_thr=0.5, ioa_thr=N
     area_ranges = [(lo ** 2, hi ** 2) for lo, hi in scale_ranges] if scale_ranges is not None else None
     num_scales = len(scale_ranges) if scale_ranges is not None else 1
     nproc = max(1, min(nproc, num_imgs))
-    pool = get_context('spawn').Pool(nproc) if nproc > 1 else None
+    # the tpfp functions are plain numpy: the platform's default start method (fork on Linux) is safe and fast
+    pool = Pool(nproc) if nproc > 1 else None
     eval_results = []
     try:
         for c in range(num_classes):

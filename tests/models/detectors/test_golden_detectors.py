@@ -60,3 +60,21 @@ def test_train_losses_and_grad_norm(name):
         assert log_vars[key] == pytest.approx(gold, rel=1e-4, abs=1e-4), key
     loss.backward()
     torch.testing.assert_close(grad_norm(model), io['grad_norm'], atol=1e-4, rtol=GRAD_RTOL.get(name, 1e-4))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name', ONE_STAGE)
+def test_train_losses_on_cuda(name):
+    model = build_golden_model(name).cuda()
+    io = load_io(name)
+    model.train()
+    tb = io['train_batch']
+    losses = model(img=tb['imgs'].cuda(), img_metas=img_metas(io, 2), gt_bboxes=[b.cuda() for b in tb['gt_bboxes']],
+                   gt_labels=[lab.cuda() for lab in tb['gt_labels']])
+    _, log_vars = model._parse_losses(losses)
+    for key, gold in io['losses'].items():
+        assert log_vars[key] == pytest.approx(gold, rel=1e-3, abs=1e-3), key
+    model.eval()
+    with torch.no_grad():
+        results = model(img=[io['img'].cuda()], img_metas=[img_metas(io)], return_loss=False, rescale=True)
+    assert len(results[0]) == model.bbox_head.num_classes

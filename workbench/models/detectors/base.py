@@ -148,10 +148,12 @@ class BaseDetector(BaseModule, metaclass=ABCMeta):
             imshow_det_bboxes = None
         if imshow_det_bboxes is not None:
             bboxes = np.concatenate([det.boxes, det.scores[:, None]], axis=1)
-            segms = det.masks
-            return imshow_det_bboxes(img, bboxes, det.labels, segms, class_names=class_names, score_thr=score_thr,
-                                     bbox_color=bbox_color, text_color=text_color, mask_color=mask_color,
-                                     thickness=thickness, font_size=font_size, win_name=win_name, show=show,
-                                     wait_time=wait_time, out_file=out_file)
+            segms = np.stack(det.masks) if det.masks else None
+            drawn = imshow_det_bboxes(img, bboxes, det.labels, segms, class_names=class_names, score_thr=score_thr,
+                                      bbox_color=bbox_color, text_color=text_color, mask_color=mask_color,
+                                      thickness=thickness, font_size=font_size, win_name=win_name, show=show,
+                                      wait_time=wait_time, out_file=out_file, channel_order='bgr')
+            # mmdet returns the BGR image, and nothing once it was shown or written
+            return None if (show or out_file) else np.ascontiguousarray(drawn[..., ::-1])
         return det.draw(img, score_thr=score_thr, color=bbox_color, thickness=thickness, show=show,
                         out_file=out_file)

@@ -1,4 +1,6 @@
 """Sigmoid focal loss (RetinaNet). Labels are class indices with ``num_classes`` meaning background."""
+import functools
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -51,10 +53,13 @@ def sigmoid_focal_loss(pred, target, weight=None, gamma=2.0, alpha=0.25, reducti
     return weight_reduce_loss(loss, _broadcast_weight(weight, loss), reduction, avg_factor)
 
 
+@functools.lru_cache(maxsize=1)
 def _fused_op_available() -> bool:
+    """The fused kernel needs workbench.ops and CuPy; without them CUDA tensors take the (equivalent) torch path."""
     try:
-        from workbench.ops import sigmoid_focal_loss  # noqa: F401
-    except ImportError:
+        from workbench.ops import _cuda, sigmoid_focal_loss  # noqa: F401
+        _cuda.require_cupy()
+    except (ImportError, RuntimeError):
         return False
     return True
 

@@ -1,0 +1,80 @@
+"""The benchmark scripts run and write their CSV (tiny sizes via --quick). No timing is asserted: timings on a
+shared machine are not test material; the scripts' numbers go to docs/benchmarks.md."""
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / 'benchmarks'
+
+pytestmark = pytest.mark.slow  # each builds ResNet-50 detectors or generates data: tens of seconds on 2 cores
+
+
+def _run(script, *args, timeout=1200):
+    proc = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+    assert proc.returncode == 0, f'{script} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}'
+    return proc.stdout
+
+
+def _rows(path):
+    assert path.exists(), f'{path} was not written'
+    with open(path, newline='') as f:
+        return list(csv.DictReader(f))
+
+
+def test_inference_smoke(tmp_path):
+    out = _run('inference.py', '--quick', '--cases', 'retinanet_r18_fpn', '--threads', '1', '--out-dir',
+               str(tmp_path))
+    rows = _rows(tmp_path / 'inference.csv')
+    assert [r['case'] for r in rows] == ['retinanet_r18_fpn']
+    # score threshold 0 fixes the detections per image at max_per_img in both libraries
+    assert rows[0]['wb_dets'] == rows[0]['tv_dets'] == '100'
+    assert float(rows[0]['ratio']) > 0 and 'ratio' in out
+
+
+def test_train_step_smoke(tmp_path):
+    _run('train_step.py', '--quick', '--cases', 'faster_rcnn_r50_fpn', '--threads', '1', '--out-dir', str(tmp_path))
+    rows = _rows(tmp_path / 'train_step.csv')
+    assert [r['case'] for r in rows] == ['faster_rcnn_r50_fpn']
+    row = rows[0]
+    assert float(row['workbench_s_it']) > 0 and float(row['torchvision_s_it']) > 0
+    # the memory subprocesses ran and measured a resident set above the model's
+    assert float(row['wb_peak_mb']) > 0 and float(row['tv_peak_mb']) > 0
+    assert float(row['wb_train_mb']) >= 0 and float(row['tv_train_mb']) >= 0
+
+
+def test_data_pipeline_smoke(tmp_path):
+    _run('data_pipeline.py', '--quick', '--workers', '0', '--data-dir', str(tmp_path / 'shapes'), '--out-dir',
+         str(tmp_path))
+    rows = _rows(tmp_path / 'data_pipeline.csv')
+    stages = [r['stage'] for r in rows]
+    assert stages[0] == 'dataloader (batch 2)' and 'LoadImageFromFile' in stages and 'Normalize' in stages
+    assert float(rows[0]['images_per_s']) > 0
+
+
+def test_evaluation_smoke_identical_stats(tmp_path):
+    out = _run('evaluation.py', '--quick', '--out-dir', str(tmp_path))
+    rows = _rows(tmp_path / 'evaluation.csv')
+    assert {r['evaluator'] for r in rows} >= {'pycocotools', 'faster-coco-eval',
+                                              'workbench coco_evaluate (faster_coco_eval)'}
+    # the script exits non-zero when any evaluator differs; the table records the check per row too
+    assert all(r['stats_equal'] == 'True' for r in rows)
+    assert 'identical to pycocotools: True' in out
+
+
+def test_run_all_combines(tmp_path):
+    _run('run_all.py', '--quick', '--only', 'evaluation', '--out-dir', str(tmp_path))
+    rows = _rows(tmp_path / 'combined.csv')
+    assert rows and all(r['benchmark'] == 'evaluation' for r in rows)
+    md = (tmp_path / 'results.md').read_text()
+    assert '## evaluation' in md and 'commit:' in md and '| evaluator |' in md
+
+
+def test_run_all_rejects_unknown_benchmark(tmp_path):
+    proc = subprocess.run([sys.executable, str(BENCH / 'run_all.py'), '--only', 'nope', '--out-dir', str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode != 0 and 'nope' in proc.stderr
