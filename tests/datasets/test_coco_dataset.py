@@ -86,7 +86,7 @@ def test_classes_from_file_data_root_and_errors(tmp_path):
     (tmp_path / 'classes.txt').write_text('a\nb\n\nc\n')
     ds = CocoDataset(ann_file='ann.json', pipeline=[], classes=str(tmp_path / 'classes.txt'),
                      data_root=str(tmp_path), img_prefix='images/')
-    assert ds.CLASSES == ('a', 'b', 'c') and ds.ann_file == osp.join(str(tmp_path), 'ann.json')
+    assert ds.CLASSES == ['a', 'b', 'c'] and ds.ann_file == osp.join(str(tmp_path), 'ann.json')
     assert ds.img_prefix == osp.join(str(tmp_path), 'images/')
     with pytest.raises(ValueError, match=r"\['zebra'\] are not categories"):
         CocoDataset(ann_file=ann, pipeline=[], classes=('a', 'zebra'))
@@ -127,7 +127,7 @@ def _perfect_results(ds, with_masks=False):
 def test_evaluate_segm_proposal_and_json_files(tmp_path, golden_ann):
     ds = CocoDataset(ann_file=str(golden_ann), pipeline=[], classes=CLASSES, test_mode=True)
     results = _perfect_results(ds, with_masks=True)
-    prefix = str(tmp_path / 'res')
+    prefix = str(tmp_path / 'new_dir' / 'res')  # the folder is created
     out = ds.evaluate(results, metric=['bbox', 'segm'], jsonfile_prefix=prefix, logger='silent')
     assert out['bbox_mAP'] == pytest.approx(1.0) and out['segm_mAP'] == pytest.approx(1.0)
     assert osp.isfile(prefix + '.bbox.json') and osp.isfile(prefix + '.segm.json')

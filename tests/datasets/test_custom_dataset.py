@@ -56,8 +56,9 @@ def test_classes_sources(tmp_path, infos):
     ann = middle(tmp_path, infos)
     assert MyDataset(ann_file=ann, pipeline=[], test_mode=True).CLASSES == ('cat', 'dog')
     (tmp_path / 'names.txt').write_text('x\ny\nz\n')
-    assert MyDataset.get_classes(str(tmp_path / 'names.txt')) == ('x', 'y', 'z')
-    assert CustomDataset.get_classes(['p', 'q']) == ('p', 'q')
+    assert MyDataset.get_classes(str(tmp_path / 'names.txt')) == ['x', 'y', 'z']
+    assert CustomDataset.get_classes(['p', 'q']) == ['p', 'q']
+    assert CustomDataset.get_classes(('p', 'q')) == ('p', 'q')
     with pytest.raises(ValueError, match='classes must be'):
         CustomDataset.get_classes(3)
     assert DATASETS.get('CustomDataset') is CustomDataset

@@ -105,3 +105,14 @@ def test_script_entry_point(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert os.path.isfile(tmp_path / 'cli' / 'annotations' / 'instances_val.json')
+
+
+def test_cli_subcommand(tmp_path, capsys):
+    from workbench.cli import main
+    assert main(['make-shapes', str(tmp_path / 'c'), '--num-train', '1', '--num-val', '1', '--img-size', '64', '48',
+                 '--classes', 'star', 'rect', '--no-mixed-orientation']) == 0
+    assert 'shapes dataset ready' in capsys.readouterr().out
+    d = json.load(open(tmp_path / 'c' / 'annotations' / 'instances_train.json'))
+    assert [c['name'] for c in d['categories']] == ['star', 'rect'] and d['images'][0]['width'] == 64
+    with pytest.raises(SystemExit):
+        main(['make-shapes', str(tmp_path / 'd'), '--classes', 'blob'])

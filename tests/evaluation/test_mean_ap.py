@@ -102,21 +102,22 @@ def test_tpfp_imagenet_small_object_threshold():
 
 
 def test_tpfp_openimages_group_of_ioa():
-    gt = boxes([0, 0, 10, 10], [100, 100, 200, 200])
-    group = np.array([False, True])
+    gt = boxes([0, 0, 10, 10], [100, 100, 200, 200], [300, 0, 400, 50])
+    group = np.array([False, True, True])
     d = dets([0, 0, 10, 10, 0.9],  # tp on the plain gt
-             [110, 110, 130, 130, 0.8],  # inside the group box (IoA 1) -> absorbed into one group tp
-             [150, 150, 170, 170, 0.95],  # also inside -> absorbed, its score is the group's
+             [110, 110, 130, 130, 0.8],  # inside the first group box (IoA 1) -> absorbed into one group tp
+             [150, 150, 170, 170, 0.95],  # also inside -> absorbed, its score becomes the group's
              [300, 300, 310, 310, 0.7])  # fp
     tp, fp, out = tpfp_openimages(d, gt, None, iou_thr=0.5, gt_bboxes_group_of=group, use_group_of=True,
                                   ioa_thr=0.5)
-    assert tp.shape == fp.shape == (1, 3) and out.shape == (3, 5)
-    assert tp.sum() == 2 and fp.sum() == 1
-    assert sorted(out[:, 4].tolist()) == pytest.approx([0.7, 0.9, 0.95])
-    ann = [dict(bboxes=gt, labels=np.array([0, 0]), gt_is_group_ofs=group)]
+    # rows: the 2 unabsorbed detections, then one per group-of gt (hit -> tp at 0.95, never hit -> fp at 0)
+    np.testing.assert_array_equal(tp, [[1, 0, 1, 0]])
+    np.testing.assert_array_equal(fp, [[0, 1, 0, 1]])
+    np.testing.assert_allclose(out[:, 4], [0.9, 0.7, 0.95, 0.0])
+    ann = [dict(bboxes=gt, labels=np.array([0, 0, 0]), gt_is_group_ofs=group)]
     mean_ap, per_class = eval_map([[d]], ann, use_group_of=True, ioa_thr=0.5, nproc=1, logger='silent')
-    assert per_class[0]['num_dets'] == 3
-    assert mean_ap == pytest.approx(1.0)  # both tps rank above the fp
+    assert per_class[0]['num_dets'] == 4 and per_class[0]['num_gts'] == 3
+    assert mean_ap == pytest.approx(2 / 3)  # both tps rank first; the missed group caps recall at 2/3
 
 
 def test_input_errors_and_summary(capsys):

@@ -15,7 +15,8 @@ def add_parser(subparsers, parents=()):
     parser.add_argument('gpus', metavar='N', type=int, help='number of processes (GPUs) per node')
     parser.add_argument('--port', type=int, default=None, help='master port (default: $PORT or 29500)')
     parser.add_argument('--dry-run', action='store_true', help='print the command without running it')
-    parser.add_argument('extra_args', nargs=argparse.REMAINDER, metavar='...', help='further `workbench test` arguments')
+    parser.add_argument('extra_args', nargs=argparse.REMAINDER, metavar='...',
+                        help='further `workbench test` arguments')
     return parser
 
 

@@ -155,10 +155,9 @@ def run(args) -> int:
                                   show_score_thr=args.show_score_thr)
     else:
         model = MMDistributedDataParallel(model.to(device), device_ids=[torch.cuda.current_device()]
-                                          if device.startswith('cuda') else None, broadcast_buffers=False)
-        tmpdir = args.tmpdir or osp.join(args.work_dir or '.', '.dist_test')
-        outputs = multi_gpu_test(model, data_loader, tmpdir, args.gpu_collect or cfg.get('evaluation', {}).get(
-            'gpu_collect', False))
+                                          if device.startswith('cuda') else None)
+        gpu_collect = args.gpu_collect or (cfg.get('evaluation', {}) or {}).get('gpu_collect', False)
+        outputs = multi_gpu_test(model, data_loader, args.tmpdir, gpu_collect)
 
     if rank != 0:
         return 0

@@ -33,7 +33,13 @@ def _run_counted(model: nn.Module, input_shape: Tuple[int, ...],
 
     if not isinstance(input_shape, tuple) or len(input_shape) < 1:
         raise ValueError(f'input_shape must be a non-empty tuple such as (3, 224, 224), got {input_shape!r}')
-    forward = getattr(model, 'forward_dummy', None) or model
+    dummy = getattr(model, 'forward_dummy', None)
+    # call forward_dummy *through* the root module (as mmdet's get_flops sets model.forward = model.forward_dummy):
+    # FlopCounterMode names modules from the first module whose forward runs, so calling model.forward_dummy
+    # directly would name the backbone 'ResNet' instead of '<Detector>.backbone' and every per-module row is 0
+    if dummy is not None:
+        model.forward = dummy
+    forward = model
     try:
         param = next(model.parameters())
         device, dtype = param.device, param.dtype
@@ -53,6 +59,8 @@ def _run_counted(model: nn.Module, input_shape: Tuple[int, ...],
                 forward(torch.ones((1, *input_shape), device=device, dtype=dtype))
     finally:
         model.train(was_training)
+        if dummy is not None:
+            del model.forward  # back to the class's forward
     root = model.__class__.__name__
     per_module = {}
     for name, ops in counter.get_flop_counts().items():
@@ -79,7 +87,6 @@ def complexity_table(model: nn.Module, input_shape: Tuple[int, ...], input_const
         if max_depth is not None and depth > max_depth:
             continue
         params = sum(p.numel() for p in module.parameters())
-        # the root row is the counter's total: forward_dummy bypasses the root module's hooks
         flops = total_flops if name == '' else per_module.get(name, 0)
         rows.append(dict(module=name, type=module.__class__.__name__, depth=depth, params=params, flops=flops,
                          macs=flops // 2,

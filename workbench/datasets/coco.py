@@ -1,4 +1,5 @@
 """``CocoDataset``: COCO-format annotations through pycocotools, COCO-style evaluation (mmdet 2.x keys)."""
+import os
 import os.path as osp
 import tempfile
 from collections import OrderedDict
@@ -240,6 +241,8 @@ class CocoDataset(CustomDataset):
         or one (n, 5) array (proposals).
         """
         files = {}
+        parent = osp.dirname(osp.abspath(outfile_prefix))
+        os.makedirs(parent, exist_ok=True)
         if isinstance(results[0], list):
             files['bbox'] = files['proposal'] = f'{outfile_prefix}.bbox.json'
             dump_file(self._det2json(results), files['bbox'])

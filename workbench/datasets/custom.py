@@ -26,14 +26,8 @@ from ..evaluation.logging_utils import ascii_table, print_log
 from ..evaluation.mean_ap import eval_map
 from ..evaluation.recall import eval_recalls
 from ..registry import DATASETS
+from .pipelines import Compose
 from .utils import InvalidItem, format_items, image_decode_problem, image_problem, list_from_file, load_file
-
-try:
-    from .pipelines import Compose
-except ModuleNotFoundError as _e:  # the transforms package is written separately; say so when it is needed
-    if _e.name != f'{__package__}.pipelines':
-        raise
-    Compose = None
 
 
 class DataItemError(RuntimeError):
@@ -100,8 +94,6 @@ class CustomDataset(Dataset):
                     f'(filter_empty_gt={filter_empty_gt}, images smaller than 32 px dropped, classes={self.CLASSES})')
         self._set_group_flag()
 
-        if Compose is None:
-            raise ImportError('workbench.datasets.pipelines (Compose and the transforms) is not available')
         self.pipeline = Compose(pipeline)
 
     # ------------------------------------------------------------------ loading
@@ -300,13 +292,14 @@ class CustomDataset(Dataset):
     # ------------------------------------------------------------------ classes
     @classmethod
     def get_classes(cls, classes=None):
-        """Class names from ``classes`` (tuple/list, or a text file with one name per line); None -> CLASSES."""
+        """Class names from ``classes`` (a tuple or list, kept as given, or a text file with one name per line,
+        returned as a list); None -> CLASSES."""
         if classes is None:
             return cls.CLASSES
         if isinstance(classes, str):
-            return tuple(list_from_file(classes))
+            return list_from_file(classes)
         if isinstance(classes, (tuple, list)):
-            return tuple(classes)
+            return classes
         raise ValueError(f'classes must be a tuple/list of names or a file path, got {type(classes).__name__}')
 
     def get_cat2imgs(self):

@@ -163,8 +163,8 @@ def tpfp_openimages(det_bboxes, gt_bboxes, gt_bboxes_ignore=None, iou_thr=0.5, a
     Detections are first matched to the ordinary gts by IoU (as ``tpfp_default``). Detections left unmatched are
     then matched to group-of gts by IoA (intersection over the detection's area) >= ``ioa_thr``: every group-of gt
     hit at least once becomes ONE true positive carrying the highest score among its detections, the detections
-    absorbed into a group are dropped (neither tp nor fp), and a group-of gt that nothing hit stays a miss. Returns
-    tp, fp and the detections that remain, whose scores define the ranking.
+    absorbed into a group are dropped, and a group-of gt that nothing hit adds a zero-score false positive (ranked
+    last). Returns tp, fp and the detections that remain, whose scores define the ranking.
     """
     extra = 1. if use_legacy_coordinate else 0.
     area_ranges = area_ranges if area_ranges is not None else [(None, None)]
@@ -227,11 +227,11 @@ def tpfp_openimages(det_bboxes, gt_bboxes, gt_bboxes_ignore=None, iou_thr=0.5, a
             if not group_hit[g] or group_det[g, -1] < det_bboxes[i, -1]:
                 group_det[g] = det_bboxes[i]
             group_hit[g] = True
-    # a group-of gt that no detection hit contributes no row (it is a miss, counted through num_gts)
-    keep_group = group_hit
-    tp = np.concatenate((tp[0][~absorbed], np.ones(keep_group.sum(), np.float32)))[None]
-    fp = np.concatenate((fp[0][~absorbed], np.zeros(keep_group.sum(), np.float32)))[None]
-    dets = np.concatenate((det_bboxes[~absorbed], group_det[keep_group]))
+    # one row per group-of gt: a tp carrying its best detection, or (never hit) a zero-score fp, as the reference
+    # does; the zero-score rows rank last and so do not change AP
+    tp = np.concatenate((tp[0][~absorbed], group_hit.astype(np.float32)))[None]
+    fp = np.concatenate((fp[0][~absorbed], (~group_hit).astype(np.float32)))[None]
+    dets = np.concatenate((det_bboxes[~absorbed], group_det))
     return tp, fp, dets
 
 

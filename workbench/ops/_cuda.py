@@ -18,7 +18,9 @@ CUDA_EXTRA_HINT = 'pip install workbench[cuda]'
 # The kernels use native double atomicAdd (sm_60+) and are compiled for the device at hand by CuPy; the NVRTC test
 # compiles them for this architecture so that CPU CI catches syntax/type errors.
 TEST_ARCH = 'compute_90'
-NVRTC_OPTIONS = ('--std=c++17',)
+# --fmad=false: no fused multiply-add contraction, so IoUs and sample weights round exactly as on the CPU paths (NMS
+# keep decisions at the threshold then agree bit for bit); these kernels are memory/latency bound, FMA saves nothing.
+NVRTC_OPTIONS = ('--std=c++17', '--fmad=false')
 
 _REPO_CUDA_DIR = Path(__file__).resolve().parents[2] / 'cuda'
 _module_cache: dict[tuple[str, int], object] = {}

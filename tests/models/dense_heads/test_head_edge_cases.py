@@ -155,3 +155,27 @@ def test_detections_shape_and_limits(kind):
         if len(det_bboxes):
             assert det_labels.min() >= 0 and det_labels.max() < NUM_CLASSES
             assert (det_bboxes[:, 4] > TEST_CFG['score_thr']).all()
+
+
+@pytest.mark.parametrize('kind', list(HEADS))
+def test_aug_test_with_flip(kind):
+    head = _build(kind).eval()
+    feats = _feats(kind, n=1)
+    flipped = [f.flip(-1) for f in feats]
+    metas = [_metas(1), _metas(1)]
+    metas[1][0].update(flip=True, flip_direction='horizontal')
+    with torch.no_grad():
+        results = head.aug_test([feats, flipped], metas, rescale=True)
+    assert len(results) == 1
+    det_bboxes, det_labels = results[0]
+    assert det_bboxes.shape[1] == 5 and len(det_bboxes) == len(det_labels) <= TEST_CFG['max_per_img']
+    if len(det_bboxes):
+        assert det_labels.min() >= 0 and det_labels.max() < NUM_CLASSES
+
+
+@pytest.mark.parametrize('kind,param,prior', [('retina', 'retina_cls.bias', 0.01), ('atss', 'atss_cls.bias', 0.01),
+                                              ('fcos', 'conv_cls.bias', 0.01)])
+def test_init_weights_class_prior(kind, param, prior):
+    head = _build(kind)
+    bias = head.state_dict()[param]
+    torch.testing.assert_close(bias, torch.full_like(bias, -float(np.log((1 - prior) / prior))))

@@ -156,7 +156,10 @@ class YOLOV3Head(BaseDenseHead, BBoxTestMixin):
                 conf_inds = objectness >= conf_thr
                 bboxes, scores, objectness = bboxes[conf_inds, :], scores[conf_inds, :], objectness[conf_inds]
             if not with_nms:
-                det_results.append((bboxes, scores * objectness[:, None], objectness))
+                # (box, class) candidates over score_thr, as the other heads return them before NMS
+                fg_scores = scores[:, :-1] * objectness[:, None]
+                box_inds, labels = torch.nonzero(fg_scores > cfg_get(cfg, 'score_thr', 0), as_tuple=True)
+                det_results.append((bboxes[box_inds], fg_scores[box_inds, labels], labels))
                 continue
             det_bboxes, det_labels = core.multiclass_nms(bboxes, scores, cfg_get(cfg, 'score_thr', 0),
                                                          cfg_require(cfg, 'nms', 'YOLOV3Head'),

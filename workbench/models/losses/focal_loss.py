@@ -1,7 +1,6 @@
 """Sigmoid focal loss (RetinaNet). Labels are class indices with ``num_classes`` meaning background."""
 import functools
 
-import torch
 import torch.nn.functional as F
 from torch import nn
 

@@ -1,0 +1,14 @@
+"""Detection confusion matrix: python tools/analysis_tools/confusion_matrix.py CONFIG RESULT.pkl SAVE_DIR
+
+A thin wrapper with MMDetection 2.x's path and argument names: it runs `workbench confusion-matrix ...` (see
+`workbench confusion-matrix --help` and docs/cli.md)."""
+import os.path as osp
+import sys
+
+# this checkout's workbench first, as mmdet's tools put their repository on the path
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
+
+from workbench.cli import main  # noqa: E402
+
+if __name__ == '__main__':
+    sys.exit(main(['confusion-matrix'] + sys.argv[1:]))

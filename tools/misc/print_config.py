@@ -1,0 +1,14 @@
+"""Print a resolved config: python tools/misc/print_config.py CONFIG [--cfg-options KEY=VALUE ...]
+
+A thin wrapper with MMDetection 2.x's path and argument names: it runs `workbench print-config ...` (see `workbench
+print-config --help` and docs/cli.md)."""
+import os.path as osp
+import sys
+
+# this checkout's workbench first, as mmdet's tools put their repository on the path
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
+
+from workbench.cli import main  # noqa: E402
+
+if __name__ == '__main__':
+    sys.exit(main(['print-config'] + sys.argv[1:]))

@@ -1,0 +1,14 @@
+"""Publish a checkpoint: python tools/model_converters/publish_model.py IN_FILE OUT_FILE
+
+A thin wrapper with MMDetection 2.x's path and argument names: it runs `workbench publish-model ...` (see `workbench
+publish-model --help` and docs/cli.md)."""
+import os.path as osp
+import sys
+
+# this checkout's workbench first, as mmdet's tools put their repository on the path
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
+
+from workbench.cli import main  # noqa: E402
+
+if __name__ == '__main__':
+    sys.exit(main(['publish-model'] + sys.argv[1:]))

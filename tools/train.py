@@ -1,0 +1,14 @@
+"""Train a detector: python tools/train.py CONFIG [--work-dir DIR] [--resume-from CKPT] ...
+
+A thin wrapper with MMDetection 2.x's path and argument names: it runs `workbench train ...` (see `workbench train
+--help` and docs/cli.md)."""
+import os.path as osp
+import sys
+
+# this checkout's workbench first, as mmdet's tools put their repository on the path
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
+
+from workbench.cli import main  # noqa: E402
+
+if __name__ == '__main__':
+    sys.exit(main(['train'] + sys.argv[1:]))
