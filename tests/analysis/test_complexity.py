@@ -20,7 +20,8 @@ class TinyDetector(nn.Module):
 
 
 def test_per_module_flops_and_totals():
-    table, totals = model_complexity(TinyDetector(), (16, 16))
+    model = TinyDetector()
+    table, totals = model_complexity(model, (16, 16))
     rows = table.set_index('module')
     conv1 = 2 * 3 * 9 * 8 * 16 * 16  # 2 FLOPs per multiply-add, 3x3 kernel, 16x16 output
     conv2 = 2 * 8 * 9 * 8 * 8 * 8
@@ -32,7 +33,9 @@ def test_per_module_flops_and_totals():
     assert totals['macs'] == totals['flops'] // 2
     assert totals['params'] == sum(p.numel() for p in TinyDetector().parameters())
     assert totals['input_shape'] == [3, 16, 16]
-    assert 'forward' not in vars(TinyDetector())  # the instance forward override is removed afterwards
+    assert 'forward' not in vars(model)  # the forward_dummy routing is undone afterwards
+    with pytest.raises(AssertionError, match='forward_dummy'):
+        model()
 
 
 def test_model_complexity_from_config_path():
