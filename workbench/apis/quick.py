@@ -25,7 +25,7 @@ SHAPES_CONFIG = 'workbench::shapes/retinanet_r18_fpn_shapes.py'
 # Settings for a tutorial run on a laptop CPU, and for CI (the CI environment variable set to anything other than
 # '', '0', 'false', 'no'): a smaller dataset, smaller images and fewer epochs.
 FULL_SETTINGS = dict(num_train=160, num_val=40, img_size=(256, 192), img_scale=(256, 192), epochs=8)
-CI_SETTINGS = dict(num_train=48, num_val=16, img_size=(160, 120), img_scale=(160, 120), epochs=4)
+CI_SETTINGS = dict(num_train=64, num_val=16, img_size=(160, 120), img_scale=(160, 120), epochs=8)
 
 
 def is_ci() -> bool:
@@ -114,6 +114,11 @@ class QuickModel:
         from .inference import init_detector
         return init_detector(self.config, self.checkpoint, device=device)
 
+    def test(self, model=None, split: str = 'val'):
+        """``(dataset, results)``: the model (this one unless given) run over the ``split`` set."""
+        from workbench.config import Config
+        return predict_dataset(model if model is not None else self.init(), Config.fromfile(self.config), split)
+
 
 @contextlib.contextmanager
 def _file_lock(path: str):
@@ -193,3 +198,22 @@ def _train(data, s, config, work_dir, cfg_path, ckpt_path, device):
     out = copy.deepcopy(cfg)
     out.pop('device', None)
     save_config(out, cfg_path)
+
+
+def predict_dataset(model, cfg, split: str = 'test', samples_per_gpu: int = 4):
+    """Build ``cfg.data.<split>`` in test mode and run ``model`` over it (``single_gpu_test``). Returns
+    ``(dataset, results)`` with mmdet-format results in dataset order."""
+    from workbench.datasets import build_dataloader, build_dataset
+    from workbench.engine import single_gpu_test
+    from workbench.parallel import MMDataParallel
+
+    from .inference import replace_image_to_tensor
+
+    data_cfg = copy.deepcopy(cfg.data[split])
+    if samples_per_gpu > 1:
+        data_cfg['pipeline'] = replace_image_to_tensor(data_cfg['pipeline'])
+    dataset = build_dataset(data_cfg, dict(test_mode=True))
+    loader = build_dataloader(dataset, samples_per_gpu=samples_per_gpu, workers_per_gpu=0, dist=False,
+                              shuffle=False)
+    results = single_gpu_test(MMDataParallel(model), loader, progress=False)
+    return dataset, results

@@ -119,8 +119,8 @@ def test_parameter_counts_match_mmdet_full_size(built):
     """Faster/Mask R-CNN R50-FPN: mmdet's counts. Cascade (Mask) R-CNN: derived from the Faster R-CNN count and the
     layer shapes (formulas above, validated on mmdet's small models): 41,753,056 - 14,306,705 (one class-specific
     Shared2FC head) + 3 x 13,982,805 (class-agnostic heads) = 69,394,766; with three 2,643,280-parameter mask heads
-    77,324,606. (The figure 69,152,824 quoted for cascade_rcnn_r50_fpn_1x_coco in the issue discussion does not
-    fit this structure; see docs/models.md.)"""
+    77,324,606. (A figure of 69,152,824 once given for cascade_rcnn_r50_fpn_1x_coco fits neither this total nor
+    the trainable count 69,169,422; see docs/models.md.)"""
     faster = 41_753_056
     mask = 44_396_336
     assert n_params(built['faster_rcnn/faster_rcnn_r50_fpn_1x_coco.py'][1]) == faster

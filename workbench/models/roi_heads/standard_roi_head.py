@@ -136,3 +136,19 @@ class StandardRoIHead(BaseRoIHead, BBoxTestMixin, MaskTestMixin):
             return bbox_results
         segm_results = self.simple_test_mask(x, img_metas, det_bboxes, det_labels, rescale=rescale)
         return list(zip(bbox_results, segm_results))
+
+    def aug_test(self, x, proposal_list, img_metas, rescale=False):
+        """Test-time augmentation for one image: ``x`` and ``img_metas`` per augmentation, ``proposal_list`` the
+        merged proposals (original-image coordinates). Boxes are in original-image coordinates with ``rescale``,
+        otherwise scaled back to the first augmentation's input."""
+        from workbench.core import bbox2result
+        det_bboxes, det_labels = self.aug_test_bboxes(x, img_metas, proposal_list, self.test_cfg)
+        if rescale:
+            _det_bboxes = det_bboxes
+        else:
+            _det_bboxes = det_bboxes.clone()
+            _det_bboxes[:, :4] *= det_bboxes.new_tensor(img_metas[0][0]['scale_factor'])
+        bbox_results = bbox2result(_det_bboxes, det_labels, self.bbox_head.num_classes)
+        if not self.with_mask:
+            return [bbox_results]
+        return [(bbox_results, self.aug_test_mask(x, img_metas, det_bboxes, det_labels))]

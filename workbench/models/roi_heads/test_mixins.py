@@ -41,6 +41,34 @@ class BBoxTestMixin:
             det_labels.append(det_label)
         return det_bboxes, det_labels
 
+    def aug_test_bboxes(self, feats, img_metas, proposal_list, rcnn_test_cfg):
+        """Detections of one image under test-time augmentation: the (merged) proposals mapped into each augmented
+        image, boxes and scores of each view mapped back and averaged, then class-wise NMS. ``feats`` and
+        ``img_metas`` are per augmentation; boxes come back in original-image coordinates."""
+        from workbench.core import bbox2roi, bbox_mapping, multiclass_nms
+        from workbench.core.post_processing import merge_aug_bboxes
+        aug_bboxes, aug_scores = [], []
+        for x, img_meta in zip(feats, img_metas):
+            meta = img_meta[0]
+            proposals = bbox_mapping(proposal_list[0][:, :4], meta['img_shape'], meta['scale_factor'], meta['flip'],
+                                     meta.get('flip_direction', 'horizontal'))
+            rois = bbox2roi([proposals])
+            if rois.shape[0] == 0:
+                continue
+            bbox_results = self._bbox_forward(x, rois)
+            bboxes, scores = self.bbox_head.get_bboxes(rois, bbox_results['cls_score'], bbox_results['bbox_pred'],
+                                                       meta['img_shape'], meta['scale_factor'], rescale=False,
+                                                       cfg=None)
+            aug_bboxes.append(bboxes)
+            aug_scores.append(scores)
+        if not aug_bboxes:
+            det_bbox, det_label = _empty_detections(proposal_list[0].new_zeros(0, 5), self.bbox_head, rcnn_test_cfg)
+            return det_bbox, det_label
+        merged_bboxes, merged_scores = merge_aug_bboxes(aug_bboxes, aug_scores, img_metas, rcnn_test_cfg)
+        cfg = rcnn_test_cfg
+        get = (lambda k: cfg[k]) if isinstance(cfg, dict) else (lambda k: getattr(cfg, k))
+        return multiclass_nms(merged_bboxes, merged_scores, get('score_thr'), get('nms'), get('max_per_img'))
+
 
 class MaskTestMixin:
 
@@ -72,3 +100,22 @@ class MaskTestMixin:
                                                                  self.test_cfg, ori_shapes[i], scale_factors[i],
                                                                  rescale))
         return segm_results
+
+    def aug_test_mask(self, feats, img_metas, det_bboxes, det_labels):
+        """Masks of one image's detections (original-image boxes) under test-time augmentation: the mask
+        probabilities of each view, flips undone, averaged, then pasted into the original image."""
+        from workbench.core import bbox2roi, bbox_mapping
+        from workbench.core.post_processing import merge_aug_masks
+        if det_bboxes.shape[0] == 0:
+            return [[] for _ in range(self.mask_head.num_classes)]
+        aug_masks = []
+        for x, img_meta in zip(feats, img_metas):
+            meta = img_meta[0]
+            bboxes = bbox_mapping(det_bboxes[:, :4], meta['img_shape'], meta['scale_factor'], meta['flip'],
+                                  meta.get('flip_direction', 'horizontal'))
+            mask_pred = self._mask_forward(x, bbox2roi([bboxes]))['mask_pred']
+            aug_masks.append(mask_pred.sigmoid().cpu().numpy())
+        merged = merge_aug_masks(aug_masks, img_metas, self.test_cfg)
+        # the boxes are already in original-image coordinates: paste with a unit scale
+        return self.mask_head.get_seg_masks(merged, det_bboxes, det_labels, self.test_cfg,
+                                            img_metas[0][0]['ori_shape'], det_bboxes.new_ones(4), rescale=False)

@@ -59,12 +59,18 @@ class SingleRoIExtractor(BaseRoIExtractor):
         if roi_scale_factor is not None:
             rois = self.roi_rescale(rois, roi_scale_factor)
 
+        # Keep every level (and parameter) in the autograd graph even when no RoI uses it: in distributed training
+        # a graph that differs between processes makes gradient reduction hang (as in mmdet). The zero terms are
+        # summed first and added once (mmdet adds them per empty level, a full copy of roi_feats each: a quarter of
+        # this op's CPU time in benchmarks/inference.py); without autograd there is no graph and they are skipped.
+        zero = None
         for i in range(num_levels):
             inds = (target_lvls == i).nonzero(as_tuple=False).squeeze(1)
             if inds.numel() > 0:
                 roi_feats[inds] = self.roi_layers[i](feats[i], rois[inds])
-            else:
-                # keep every level (and parameter) in the autograd graph even when no RoI uses it: in distributed
-                # training a graph that differs between processes makes gradient reduction hang (as in mmdet)
-                roi_feats = roi_feats + sum(x.view(-1)[0] for x in self.parameters()) * 0. + feats[i].sum() * 0.
+            elif torch.is_grad_enabled():
+                term = sum(x.view(-1)[0] for x in self.parameters()) * 0. + feats[i].sum() * 0.
+                zero = term if zero is None else zero + term
+        if zero is not None:
+            roi_feats = roi_feats + zero
         return roi_feats
