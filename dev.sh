@@ -2,6 +2,7 @@
 # Set-up and everyday commands. Needs only Python >= 3.10 with pip and venv.
 #   bash dev.sh demo    - the main job: make the synthetic shapes data, train, evaluate, write a report
 #   bash dev.sh test    - install everything into .venv and run the whole (non-GPU) test suite
+#   bash dev.sh browser-test - install Playwright + Debian's chromium, run the JupyterLab widget test (docs/notebooks.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=.venv
@@ -40,8 +41,19 @@ case "$cmd" in
         ensure_env
         "$PY" benchmarks/run_all.py "$@"
         ;;
+    browser-test)
+        ensure_env
+        "$PY" -m pip install playwright
+        # Debian's chromium, never a browser download (no `playwright install`)
+        if [ ! -x "${WORKBENCH_CHROMIUM:-/usr/bin/chromium}" ]; then
+            SUDO=$([ "$(id -u)" -eq 0 ] && echo "" || echo sudo)
+            $SUDO apt-get update && $SUDO apt-get install -y chromium
+        fi
+        # screenshots land in test-artifacts/
+        "$PY" -m pytest -p no:cacheprovider -m browser tests/browser "$@"
+        ;;
     *)
-        echo "usage: bash dev.sh {demo|test|env} [args...]" >&2
+        echo "usage: bash dev.sh {demo|test|env|bench|browser-test} [args...]" >&2
         exit 2
         ;;
 esac

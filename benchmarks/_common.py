@@ -128,9 +128,31 @@ _R50 = dict(type='ResNet', depth=50, num_stages=4, out_indices=(0, 1, 2, 3), fro
             norm_cfg=dict(type='BN', requires_grad=True), norm_eval=True, style='pytorch', init_cfg=None)
 
 
+def packaged_model_cfg(name):
+    """The model dict of a packaged config (``workbench::NAME``) without pretrained weights, or None when the
+    config is not there (the hand-written dicts below are the same mmdet 2.x models)."""
+    from workbench.config import Config
+    try:
+        cfg = Config.fromfile(f'workbench::{name}')
+    except (FileNotFoundError, OSError, ValueError):
+        return None
+    model = cfg.model.to_dict() if hasattr(cfg.model, 'to_dict') else dict(cfg.model)
+    model['backbone']['init_cfg'] = None  # random weights: nothing to download
+    model.pop('pretrained', None)
+    return model
+
+
 def retinanet_cfg(depth=50, num_classes=80, score_thr=0.05, nms_pre=1000, max_per_img=100):
-    """mmdet 2.x ``retinanet_r50_fpn_1x_coco`` model dict (R18: the ``retinanet_r18_fpn_1x_coco`` widths)."""
+    """mmdet 2.x ``retinanet_r50_fpn_1x_coco`` model (the packaged config when present); depth 18 gives
+    ``retinanet_r18_fpn_1x_coco`` (ResNet-18, FPN inputs 64..512)."""
     in_channels = [256, 512, 1024, 2048] if depth >= 50 else [64, 128, 256, 512]
+    model = packaged_model_cfg('retinanet/retinanet_r50_fpn_1x_coco.py')
+    if model is not None:
+        model['backbone']['depth'] = depth
+        model['neck']['in_channels'] = in_channels
+        model['bbox_head']['num_classes'] = num_classes
+        model['test_cfg'].update(nms_pre=nms_pre, score_thr=score_thr, max_per_img=max_per_img)
+        return model
     return dict(
         type='RetinaNet',
         backbone=dict(_R50, depth=depth),
@@ -151,7 +173,13 @@ def retinanet_cfg(depth=50, num_classes=80, score_thr=0.05, nms_pre=1000, max_pe
 
 
 def faster_rcnn_cfg(num_classes=80, rcnn_score_thr=0.05, max_per_img=100, sampling_ratio=0):
-    """mmdet 2.x ``faster_rcnn_r50_fpn_1x_coco`` model dict."""
+    """mmdet 2.x ``faster_rcnn_r50_fpn_1x_coco`` model (the packaged config when present)."""
+    model = packaged_model_cfg('faster_rcnn/faster_rcnn_r50_fpn_1x_coco.py')
+    if model is not None:
+        model['roi_head']['bbox_roi_extractor']['roi_layer']['sampling_ratio'] = sampling_ratio
+        model['roi_head']['bbox_head']['num_classes'] = num_classes
+        model['test_cfg']['rcnn'].update(score_thr=rcnn_score_thr, max_per_img=max_per_img)
+        return model
     assigner = dict(type='MaxIoUAssigner', match_low_quality=False, ignore_iof_thr=-1)
     return dict(
         type='FasterRCNN',

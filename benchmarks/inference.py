@@ -75,7 +75,14 @@ def build_pair(case):
 
 
 def run_case(case, repeat, warmup, scale=1.0):
+    """Rows of one case: workbench vs torchvision; Faster R-CNN adds a row for the workbench model with
+    torchvision's RoIAlign sampling (sampling_ratio=2 instead of mmdet's adaptive 0), timed in the same rounds."""
     wb, tv, (h, w) = build_pair(case)
+    variants = [('', wb)]
+    if case == 'faster_rcnn_r50_fpn':
+        C.seed_all(0)
+        variants.append((' (wb RoIAlign sampling_ratio=2, as torchvision)', C.build_workbench(
+            C.faster_rcnn_cfg(rcnn_score_thr=0.0, max_per_img=100, sampling_ratio=2)).eval()))
     if scale != 1.0:
         h, w = max(64, int(h * scale) // 32 * 32), max(64, int(w * scale) // 32 * 32)
     g = torch.Generator().manual_seed(1)
@@ -83,26 +90,33 @@ def run_case(case, repeat, warmup, scale=1.0):
     metas = _metas(h, w)
     counts = {}
 
-    def run_wb():
-        with torch.inference_mode():
-            res = wb(img=[img], img_metas=[metas], return_loss=False, rescale=True)
-        counts['wb'] = sum(len(a) for a in res[0])
+    def wb_runner(model, key):
+        def run():
+            with torch.inference_mode():
+                res = model(img=[img], img_metas=[metas], return_loss=False, rescale=True)
+            counts[key] = sum(len(a) for a in res[0])
+        return run
 
     def run_tv():
         with torch.inference_mode():
             out = tv([img[0]])
         counts['tv'] = len(out[0]['boxes'])
 
-    (t_wb, t_tv), (c_wb, c_tv) = C.time_interleaved([run_wb, run_tv], repeat, warmup)
-    return dict(case=case, input=f'{h}x{w}', workbench_ms=t_wb * 1e3, torchvision_ms=t_tv * 1e3, ratio=t_wb / t_tv,
-                wb_cpu_ms=c_wb * 1e3, tv_cpu_ms=c_tv * 1e3, cpu_ratio=c_wb / c_tv,
-                wb_dets=counts['wb'], tv_dets=counts['tv'], repeat=repeat, threads=torch.get_num_threads())
+    fns = [run_tv] + [wb_runner(m, i) for i, (_, m) in enumerate(variants)]
+    wall, cpu = C.time_interleaved(fns, repeat, warmup)
+    rows = []
+    for i, (suffix, _) in enumerate(variants):
+        t_wb, c_wb = wall[i + 1], cpu[i + 1]
+        rows.append(dict(case=case + suffix, input=f'{h}x{w}', workbench_ms=t_wb * 1e3, torchvision_ms=wall[0] * 1e3,
+                         ratio=t_wb / wall[0], wb_cpu_ms=c_wb * 1e3, tv_cpu_ms=cpu[0] * 1e3, cpu_ratio=c_wb / cpu[0],
+                         wb_dets=counts[i], tv_dets=counts['tv'], repeat=repeat, threads=torch.get_num_threads()))
+    return rows
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--repeat', type=int, default=7)
-    p.add_argument('--warmup', type=int, default=2)
+    p.add_argument('--repeat', type=int, default=5)
+    p.add_argument('--warmup', type=int, default=1)
     p.add_argument('--cases', default=','.join(CASES))
     p.add_argument('--quick', action='store_true', help='images at 1/4 size, repeat 1, warm-up 1 (smoke run)')
     C.add_common_args(p, 'inference')
@@ -111,8 +125,9 @@ def main(argv=None):
     scale, repeat, warmup = (0.25, 1, 1) if args.quick else (1.0, args.repeat, args.warmup)
     rows = []
     for case in [c for c in args.cases.split(',') if c]:
-        rows.append(run_case(case, repeat, warmup, scale))
-        C.print_table(rows[-1:], COLUMNS)
+        new = run_case(case, repeat, warmup, scale)
+        rows += new
+        C.print_table(new, COLUMNS)
     C.print_table(rows, COLUMNS, title='Inference, CPU, batch 1 (ratio = workbench / torchvision)')
     C.write_csv(Path(args.out_dir) / 'inference.csv', rows, COLUMNS)
     return rows

@@ -44,14 +44,16 @@ CASES = ('retinanet_r50_fpn', 'faster_rcnn_r50_fpn')
 
 
 def build_model(case, impl):
-    """The workbench or torchvision model of a case, in train mode."""
+    """The workbench or torchvision model of a case, in train mode. impl 'workbench_sr2': the workbench Faster
+    R-CNN with torchvision's RoIAlign sampling (sampling_ratio=2 instead of mmdet's adaptive 0)."""
     from torchvision.models.detection import FasterRCNN, RetinaNet
     from torchvision.ops.feature_pyramid_network import LastLevelP6P7
     if case not in CASES:
         raise ValueError(f'unknown case {case!r}; choose from {CASES}')
     C.seed_all(0)
-    if impl == 'workbench':
-        cfg = C.retinanet_cfg(depth=50) if case == 'retinanet_r50_fpn' else C.faster_rcnn_cfg()
+    if impl.startswith('workbench'):
+        sr = 2 if impl == 'workbench_sr2' else 0
+        cfg = C.retinanet_cfg(depth=50) if case == 'retinanet_r50_fpn' else C.faster_rcnn_cfg(sampling_ratio=sr)
         return C.build_workbench(cfg).train()
     if case == 'retinanet_r50_fpn':
         backbone = C.torchvision_resnet_fpn(50, trainable_layers=3, returned_layers=[2, 3, 4],
@@ -86,7 +88,7 @@ def step_fn(case, impl, size, batch):
     # small learning rate: random weights must not diverge to NaN during the timed steps
     opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1e-4, momentum=0.9,
                           weight_decay=1e-4)
-    if impl == 'workbench':
+    if impl.startswith('workbench'):
         def run():
             # the runner's path: train_step (forward + loss parsing), then backward and the optimiser step
             data = dict(img=imgs, img_metas=[dict(m) for m in metas], gt_bboxes=boxes, gt_labels=labels)
@@ -162,7 +164,7 @@ def measure_memory(case, impl, size, batch, threads):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--repeat', type=int, default=3)
-    p.add_argument('--warmup', type=int, default=2)
+    p.add_argument('--warmup', type=int, default=1)
     p.add_argument('--cases', default=','.join(CASES))
     p.add_argument('--size', type=int, default=512)
     p.add_argument('--batch', type=int, default=2)
@@ -178,12 +180,13 @@ def main(argv=None):
     size, repeat, warmup = (128, 1, 1) if args.quick else (args.size, args.repeat, args.warmup)
     rows = []
     for case in [c for c in args.cases.split(',') if c]:
-        run_wb, run_tv = step_fn(case, 'workbench', size, args.batch), step_fn(case, 'torchvision', size, args.batch)
-        (t_wb, t_tv), (c_wb, c_tv) = C.time_interleaved([run_wb, run_tv], repeat, warmup)
-        del run_wb, run_tv
-        row = dict(case=case, input=f'{args.batch}x3x{size}x{size}', workbench_s_it=t_wb, torchvision_s_it=t_tv,
-                   ratio=t_wb / t_tv, wb_cpu_s_it=c_wb, tv_cpu_s_it=c_tv, cpu_ratio=c_wb / c_tv, repeat=repeat,
-                   threads=torch.get_num_threads())
+        impls = ['torchvision', 'workbench'] + (['workbench_sr2'] if case.startswith('faster') else [])
+        fns = [step_fn(case, impl, size, args.batch) for impl in impls]
+        wall, cpu = C.time_interleaved(fns, repeat, warmup)
+        del fns
+        row = dict(case=case, input=f'{args.batch}x3x{size}x{size}', workbench_s_it=wall[1], torchvision_s_it=wall[0],
+                   ratio=wall[1] / wall[0], wb_cpu_s_it=cpu[1], tv_cpu_s_it=cpu[0], cpu_ratio=cpu[1] / cpu[0],
+                   repeat=repeat, threads=torch.get_num_threads())
         if not args.no_memory:
             m_wb = measure_memory(case, 'workbench', size, args.batch, args.threads)
             m_tv = measure_memory(case, 'torchvision', size, args.batch, args.threads)
@@ -191,7 +194,11 @@ def main(argv=None):
                        wb_train_mb=m_wb['peak_mb'] - m_wb['base_mb'], tv_train_mb=m_tv['peak_mb'] - m_tv['base_mb'])
             row['mem_ratio'] = row['wb_train_mb'] / row['tv_train_mb']
         rows.append(row)
-        C.print_table(rows[-1:], COLUMNS)
+        if len(impls) == 3:
+            rows.append(dict(row, case=case + ' (wb RoIAlign sampling_ratio=2, as torchvision)', workbench_s_it=wall[2],
+                             ratio=wall[2] / wall[0], wb_cpu_s_it=cpu[2], cpu_ratio=cpu[2] / cpu[0],
+                             wb_peak_mb='', wb_train_mb='', mem_ratio=''))
+        C.print_table(rows[-len(impls) + 1:], COLUMNS)
     C.print_table(rows, COLUMNS, title='Training step, CPU (ratio = workbench / torchvision)')
     C.write_csv(Path(args.out_dir) / 'train_step.csv', rows, COLUMNS)
     return rows

@@ -47,13 +47,16 @@ def test_launcher_is_not_forwarded_twice():
     assert code == 1 and '--launcher is set by dist-train' in err
 
 
-def test_dist_train_sh_forwards_to_the_cli():
-    out = subprocess.run(['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), 'cfg.py', '2', '--no-validate',
-                          '--dry-run'], capture_output=True, text=True, env=dict(PYTHON=sys.executable,
-                                                                                 PATH='/usr/bin:/bin'))
+@pytest.mark.parametrize('script,args,expected', [
+    ('dist_train.sh', ['cfg.py', '2', '--no-validate'], 'workbench.cli train cfg.py --launcher pytorch --no-validate'),
+    ('dist_test.sh', ['cfg.py', 'c.pth', '2', '--eval', 'bbox'],
+     'workbench.cli test cfg.py c.pth --launcher pytorch --eval bbox'),
+])
+def test_shell_scripts_forward_to_the_cli(script, args, expected):
+    out = subprocess.run(['bash', osp.join(ROOT, 'tools', script)] + args + ['--dry-run'], capture_output=True,
+                         text=True, env=dict(PYTHON=sys.executable, PATH='/usr/bin:/bin', PORT='29600'))
     assert out.returncode == 0, out.stderr
-    assert '--nproc_per_node=2' in out.stdout and 'workbench.cli train cfg.py --launcher pytorch --no-validate' \
-        in out.stdout
+    assert '--nproc_per_node=2' in out.stdout and '--master_port=29600' in out.stdout and expected in out.stdout
 
 
 @pytest.mark.slow

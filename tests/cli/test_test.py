@@ -55,6 +55,8 @@ def test_needs_something_to_do(tiny_config, tmp_path):
     ckpt.write_bytes(b'')
     code, out, err = run_main(['test', tiny_config, ckpt])
     assert code == 1 and 'nothing to do' in err and 'hint: e.g. workbench test CONFIG CKPT --out' in err
+    code, out, err = run_main(['test', tiny_config, ckpt, '--show'])
+    assert code == 1 and 'hint: use --show-dir DIR' in err
     code, out, err = run_main(['test', tiny_config, ckpt, '--eval', 'bbox', '--format-only'])
     assert code == 1 and 'cannot be both specified' in err
     code, out, err = run_main(['test', tiny_config, ckpt, '--out', tmp_path / 'r.json'])

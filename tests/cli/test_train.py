@@ -36,7 +36,7 @@ def test_train_writes_mmdet_work_dir(trained):
     # the dumped config is loadable and has the run's values
     from workbench.config import Config
     dumped = Config.fromfile(osp.join(wd, 'tiny_retinanet_shapes.py'))
-    assert dumped.runner.max_epochs == 1 and dumped.work_dir == wd and dumped.seed == 0
+    assert dumped.runner.max_epochs == 1 and dumped.work_dir == wd  # dumped before seeding, as mmdet
 
 
 def test_default_work_dir_is_work_dirs_config_stem():
@@ -90,3 +90,23 @@ def test_renamed_options_flag_is_explained(tiny_config, tmp_path):
 def test_debug_raises(tmp_path):
     with pytest.raises(FileNotFoundError):
         run_main(['train', tmp_path / 'nope.py', '--debug'])
+
+
+def test_command_line_choices_reach_the_config(tiny_config, tmp_path):
+    from workbench import cli
+    from workbench.cli.train import prepare_config
+
+    ckpt = tmp_path / 'epoch_1.pth'
+    ckpt.write_bytes(b'x')
+    args = cli.build_parser().parse_args(['train', tiny_config, '--work-dir', str(tmp_path / 'wd'), '--resume-from',
+                                          str(ckpt), '--auto-resume', '--amp', '--auto-scale-lr', '--device', 'cpu',
+                                          '--cfg-options', 'optimizer.lr=0.5'])
+    cfg = prepare_config(args)
+    assert cfg.work_dir == str(tmp_path / 'wd') and cfg.resume_from == str(ckpt) and cfg.auto_resume
+    assert cfg.fp16 == dict(loss_scale='dynamic') and cfg.device == 'cpu'
+    assert cfg.auto_scale_lr.enable and cfg.optimizer.lr == 0.5
+    plain = prepare_config(cli.build_parser().parse_args(['train', tiny_config]))
+    assert plain.work_dir == osp.join('.', 'work_dirs', 'tiny_retinanet_shapes')
+    assert 'fp16' not in plain and not plain.auto_resume and plain.resume_from is None
+    with pytest.raises(FileNotFoundError, match='--resume-from checkpoint not found'):
+        prepare_config(cli.build_parser().parse_args(['train', tiny_config, '--resume-from', 'nope.pth']))

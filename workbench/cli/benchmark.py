@@ -35,7 +35,6 @@ def run(args) -> int:
     import torch
 
     from workbench.analysis.speed import measure_fps
-    from workbench.apis import replace_image_to_tensor
     from workbench.datasets import build_dataloader, build_dataset
     from workbench.engine import load_checkpoint
     from workbench.models import build_detector
@@ -54,7 +53,6 @@ def run(args) -> int:
     test_cfg = cfg.to_dict()['data']['test']
     test_cfg['test_mode'] = True
     test_cfg.pop('samples_per_gpu', None)
-    test_cfg['pipeline'] = replace_image_to_tensor(test_cfg['pipeline'])
     dataset = build_dataset(test_cfg)
     data_loader = build_dataloader(dataset, samples_per_gpu=1, workers_per_gpu=cfg.data.get('workers_per_gpu', 2),
                                    dist=False, shuffle=False)

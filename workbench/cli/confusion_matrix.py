@@ -49,10 +49,13 @@ def run(args) -> int:
     write_table(cm.to_dataframe(normalize=True), osp.join(args.save_dir, 'confusion_matrix_normalized.csv'),
                 index=True)
     write_table(cm.per_class_summary(), osp.join(args.save_dir, 'per_class_summary.csv'))
-    save_figure(plot_confusion_matrix(cm, normalize=True, cmap=args.color_theme),
-                osp.join(args.save_dir, 'confusion_matrix.png'))
-    save_figure(plot_confusion_matrix(cm, normalize=False, cmap=args.color_theme),
-                osp.join(args.save_dir, 'confusion_matrix_counts.png'))
+    import matplotlib.pyplot as plt
+    n = len(cm.labels)
+    for normalize, name in ((True, 'confusion_matrix.png'), (False, 'confusion_matrix_counts.png')):
+        # room for the long axis titles that explain the background row/column, however few the classes
+        _, ax = plt.subplots(figsize=(max(7.5, 2.0 + 0.6 * n), max(6.5, 1.8 + 0.5 * n)), dpi=100)
+        save_figure(plot_confusion_matrix(cm, normalize=normalize, cmap=args.color_theme, ax=ax),
+                    osp.join(args.save_dir, name))
     print(cm.to_dataframe().to_string())
     print(f'written to {args.save_dir}: confusion_matrix.png, confusion_matrix_counts.png, confusion_matrix.csv, '
           'confusion_matrix_normalized.csv, per_class_summary.csv')

@@ -32,7 +32,8 @@ def add_parser(subparsers, parents=()):
                         help='evaluation metrics, which depend on the dataset, e.g. "bbox", "segm", "proposal" for '
                              'COCO, and "mAP", "recall" for PASCAL VOC')
     parser.add_argument('--show', action='store_true',
-                        help='accepted for compatibility; workbench never opens windows (use --show-dir)')
+                        help='accepted with other outputs for compatibility; workbench never opens windows (use '
+                             '--show-dir)')
     parser.add_argument('--show-dir', help='directory where painted images (GT dashed, detections solid) are saved')
     parser.add_argument('--show-score-thr', type=float, default=0.3, help='score threshold for drawing (default 0.3)')
     parser.add_argument('--gpu-collect', action='store_true', help='whether to use gpu to collect results')
@@ -95,7 +96,10 @@ def run(args) -> int:
 
     from ._common import CliError, load_config, use_agg_backend
 
-    if not (args.out or args.eval or args.format_only or args.show or args.show_dir):
+    if not (args.out or args.eval or args.format_only or args.show_dir):
+        if args.show:
+            raise CliError('--show would open a window per image, which workbench never does',
+                           'use --show-dir DIR to save the drawings instead')
         raise CliError('nothing to do: no --out, --eval, --format-only or --show-dir given',
                        'e.g. workbench test CONFIG CKPT --out results.pkl --eval bbox')
     if args.eval and args.format_only:

@@ -72,22 +72,14 @@ def _attach_log_file(logger, log_file: str):
     return handler
 
 
-def run(args) -> int:
-    import time
-
+def prepare_config(args):
+    """The config with the command-line choices applied (as mmdet's tools/train.py does before training)."""
     import torch
-
-    from workbench.apis import init_random_seed, set_random_seed, train_detector
-    from workbench.datasets import build_dataset
-    from workbench.engine import get_dist_info, get_root_logger, init_dist
-    from workbench.models import build_detector
-    from workbench.utils import collect_env
 
     from ._common import load_config
 
     if args.options:
         raise ValueError('--options has been renamed --cfg-options; use --cfg-options KEY=VALUE ...')
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     cfg = load_config(args.config, args.cfg_options)
 
     if args.auto_scale_lr:
@@ -114,6 +106,20 @@ def run(args) -> int:
     elif cfg.get('device') is None:
         cfg.device = 'cuda' if torch.cuda.is_available() else 'cpu'
 
+    return cfg
+
+
+def run(args) -> int:
+    import time
+
+    from workbench.apis import init_random_seed, set_random_seed, train_detector
+    from workbench.datasets import build_dataset
+    from workbench.engine import get_dist_info, get_root_logger, init_dist
+    from workbench.models import build_detector
+    from workbench.utils import collect_env
+
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    cfg = prepare_config(args)
     if args.launcher == 'none':
         distributed = False
     else:

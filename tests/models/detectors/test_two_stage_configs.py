@@ -21,6 +21,7 @@ TWO_STAGE_CONFIGS = {
     'faster_rcnn/faster_rcnn_r101_fpn_1x_coco.py': 'FasterRCNN',
     'faster_rcnn/faster_rcnn_x101_32x4d_fpn_1x_coco.py': 'FasterRCNN',
     'mask_rcnn/mask_rcnn_r50_fpn_1x_coco.py': 'MaskRCNN',
+    'mask_rcnn/mask_rcnn_r50_caffe_fpn_mstrain-poly_1x_coco.py': 'MaskRCNN',
     'cascade_rcnn/cascade_rcnn_r50_fpn_1x_coco.py': 'CascadeRCNN',
     'cascade_rcnn/cascade_mask_rcnn_r50_fpn_1x_coco.py': 'CascadeRCNN',
 }
@@ -127,6 +128,7 @@ def test_parameter_counts_match_mmdet_full_size(built):
     assert n_params(built['faster_rcnn/faster_rcnn_r50_fpn_2x_coco.py'][1]) == faster
     assert n_params(built['faster_rcnn/faster_rcnn_r50_caffe_fpn_1x_coco.py'][1]) == faster
     assert n_params(built['mask_rcnn/mask_rcnn_r50_fpn_1x_coco.py'][1]) == mask
+    assert n_params(built['mask_rcnn/mask_rcnn_r50_caffe_fpn_mstrain-poly_1x_coco.py'][1]) == mask
     assert mask - faster == fcn_mask_head_params(256, 256, 80)
 
     cascade = faster - shared2fc_params(256, 7, 1024, 80, False) + 3 * shared2fc_params(256, 7, 1024, 80, True)
@@ -603,3 +605,115 @@ def test_tutorial1_config_runs_small(tutorial_cfg):
     assert {'loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_bbox', 'loss_mask'} <= set(log_vars)
     assert torch.isfinite(loss)
     loss.backward()
+
+
+# ------------------------------------------------- seed 003: configs that inherit from the packaged two-stage ones
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return Config.fromfile(str(path))
+
+
+def test_balloon_finetune_example_inherits_mask_rcnn_caffe_mstrain_poly(tmp_path):
+    """Seed 003 "Train with customized datasets", balloon: inherits mask_rcnn_r50_caffe_fpn_mstrain-poly_1x_coco.py
+    and sets one class in both heads (base path written with the workbench:: prefix instead of configs/)."""
+    from workbench.datasets.pipelines import Compose
+    cfg = _write(tmp_path, 'mask_rcnn_r50_caffe_fpn_mstrain-poly_1x_balloon.py', """
+_base_ = 'workbench::mask_rcnn/mask_rcnn_r50_caffe_fpn_mstrain-poly_1x_coco.py'
+model = dict(
+    roi_head=dict(
+        bbox_head=dict(num_classes=1),
+        mask_head=dict(num_classes=1)))
+dataset_type = 'COCODataset'
+classes = ('balloon',)
+data = dict(
+    train=dict(img_prefix='balloon/train/', classes=classes, ann_file='balloon/train/annotation_coco.json'),
+    val=dict(img_prefix='balloon/val/', classes=classes, ann_file='balloon/val/annotation_coco.json'),
+    test=dict(img_prefix='balloon/val/', classes=classes, ann_file='balloon/val/annotation_coco.json'))
+load_from = 'checkpoints/mask_rcnn_r50_caffe_fpn_mstrain-poly_3x_coco_bbox_mAP-0.408__segm_mAP-0.37_20200504_163245-42aa3d00.pth'
+""")
+    model = build_detector(cfg.model)
+    assert model.roi_head.bbox_head.num_classes == 1 and model.roi_head.mask_head.num_classes == 1
+    assert model.roi_head.bbox_head.fc_cls.out_features == 2
+    assert model.backbone.style == 'caffe'
+    resize = [t for t in cfg.data.train.pipeline if t['type'] == 'Resize'][0]
+    assert resize['multiscale_mode'] == 'value' and len(resize['img_scale']) == 6
+    Compose(cfg.data.train.pipeline)
+    Compose(cfg.data.test.pipeline)
+
+
+def test_custom_dataset_example_overrides_cascade_num_classes(tmp_path):
+    """Seed 003 "Customize datasets": a list for ``bbox_head`` replaces the base list as a whole (mmcv merges
+    dicts, not lists), so the three stages get only ``type`` and ``num_classes=5`` and the head defaults."""
+    cfg = _write(tmp_path, 'my_custom_config.py', """
+_base_ = 'workbench::cascade_rcnn/cascade_mask_rcnn_r50_fpn_1x_coco.py'
+dataset_type = 'CocoDataset'
+classes = ('a', 'b', 'c', 'd', 'e')
+data = dict(
+    samples_per_gpu=2,
+    workers_per_gpu=2,
+    train=dict(type=dataset_type, classes=classes, ann_file='path/to/your/train/annotation_data',
+               img_prefix='path/to/your/train/image_data'),
+    val=dict(type=dataset_type, classes=classes, ann_file='path/to/your/val/annotation_data',
+             img_prefix='path/to/your/val/image_data'),
+    test=dict(type=dataset_type, classes=classes, ann_file='path/to/your/test/annotation_data',
+              img_prefix='path/to/your/test/image_data'))
+model = dict(
+    roi_head=dict(
+        bbox_head=[
+            dict(type='Shared2FCBBoxHead', num_classes=5),
+            dict(type='Shared2FCBBoxHead', num_classes=5),
+            dict(type='Shared2FCBBoxHead', num_classes=5)],
+        mask_head=dict(num_classes=5)))
+""")
+    assert cfg.model.roi_head.bbox_head == [dict(type='Shared2FCBBoxHead', num_classes=5)] * 3
+    model = build_detector(cfg.model)
+    assert [h.num_classes for h in model.roi_head.bbox_head] == [5, 5, 5]
+    assert [h.num_classes for h in model.roi_head.mask_head] == [5, 5, 5]
+    # head defaults (BBoxHead's): class-specific regression with the first stage's target_stds
+    assert not any(h.reg_class_agnostic for h in model.roi_head.bbox_head)
+    assert cfg.data.train.classes == ('a', 'b', 'c', 'd', 'e')
+
+
+def test_customized_model_example_cascade_mask_rcnn_with_user_neck(tmp_path):
+    """Seed 003 "Train with customized models": Cascade Mask R-CNN from ``_base_/models/cascade_mask_rcnn_r50_fpn.py``
+    with a user-registered neck (``AugFPN``, defined by the user in the tutorial; a thin FPN subclass here), no
+    backbone init, and 8 classes in every stage. The tutorial's cityscapes dataset base is replaced by COCO's."""
+    from workbench.models.necks import FPN
+    from workbench.registry import NECKS
+    if NECKS.get('AugFPN') is None:
+        @NECKS.register_module(name='AugFPN')
+        class _UserAugFPN(FPN):  # noqa: F841 - registered for the config below
+            """Stand-in for the tutorial's user neck."""
+    heads = ',\n'.join(f"""        dict(type='Shared2FCBBoxHead', in_channels=256, fc_out_channels=1024, roi_feat_size=7, num_classes=8,
+             bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[0., 0., 0., 0.], target_stds={stds}),
+             reg_class_agnostic=True,
+             loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+             loss_bbox=dict(type='SmoothL1Loss', beta=1.0, loss_weight=1.0))"""
+                       for stds in ('[0.1, 0.1, 0.2, 0.2]', '[0.05, 0.05, 0.1, 0.1]', '[0.033, 0.033, 0.067, 0.067]'))
+    cfg = _write(tmp_path, 'cascade_mask_rcnn_r50_augfpn_autoaug_10e.py', f"""
+_base_ = [
+    'workbench::_base_/models/cascade_mask_rcnn_r50_fpn.py',
+    'workbench::_base_/datasets/coco_instance.py', 'workbench::_base_/default_runtime.py'
+]
+model = dict(
+    backbone=dict(init_cfg=None),
+    neck=dict(type='AugFPN', in_channels=[256, 512, 1024, 2048], out_channels=256, num_outs=5),
+    roi_head=dict(
+        bbox_head=[
+{heads}],
+        mask_head=dict(type='FCNMaskHead', num_convs=4, in_channels=256, conv_out_channels=256, num_classes=8,
+                       loss_mask=dict(type='CrossEntropyLoss', use_mask=True, loss_weight=1.0))))
+optimizer = dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001)
+optimizer_config = dict(grad_clip=None)
+lr_config = dict(policy='step', warmup='linear', warmup_iters=500, warmup_ratio=0.001, step=[8])
+runner = dict(type='EpochBasedRunner', max_epochs=10)
+""")
+    model = build_detector(cfg.model)
+    assert isinstance(model.neck, NECKS.get('AugFPN'))
+    assert [h.num_classes for h in model.roi_head.bbox_head] == [8, 8, 8]
+    assert [h.num_classes for h in model.roi_head.mask_head] == [8, 8, 8]
+    # same structure as the packaged Cascade Mask R-CNN except the class count: 81 -> 9 scores per stage,
+    # 80 -> 8 mask logits per stage
+    expected = 77_324_606 - 3 * (1025 * 72) - 3 * (257 * 72)
+    assert n_params(model) == expected

@@ -7,52 +7,45 @@ import copy
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
-from tests.models.golden_models import build_golden_model, img_metas, load_io
-from workbench.config import Config
+from tests.models.detectors.two_stage_helpers import NUM_CLASSES, build_small_cascade_mask_rcnn
+from tests.models.golden_models import build_golden_model, load_io
 from workbench.core.mask import BitmapMasks
-from workbench.models import build_detector
-
-NUM_CLASSES = 4
 MODELS = ['faster_rcnn', 'mask_rcnn', 'cascade_rcnn', 'cascade_mask_rcnn']
-
-
-def build_cascade_mask_rcnn():
-    """No golden Cascade Mask R-CNN exists: the packaged config shrunk like the golden models, random weights."""
-    cfg = Config.fromfile('workbench::cascade_rcnn/cascade_mask_rcnn_r50_fpn_1x_coco.py')
-    cfg.merge_from_dict({
-        'model.backbone': dict(depth=18, base_channels=16, init_cfg=None),
-        'model.neck.in_channels': [16, 32, 64, 128], 'model.neck.out_channels': 32,
-        'model.rpn_head': dict(in_channels=32, feat_channels=32),
-        'model.roi_head.bbox_roi_extractor.out_channels': 32,
-        'model.roi_head.mask_roi_extractor.out_channels': 32,
-        'model.roi_head.mask_head': dict(in_channels=32, conv_out_channels=32, num_classes=NUM_CLASSES),
-        'model.test_cfg.rcnn': dict(score_thr=0.0, max_per_img=30),
-    })
-    for head in cfg.model.roi_head.bbox_head:
-        head.update(in_channels=32, fc_out_channels=64, num_classes=NUM_CLASSES)
-    torch.manual_seed(0)
-    model = build_detector(cfg.model)
-    model.init_weights()
-    return model
 
 
 @pytest.fixture(scope='module')
 def models():
     out = {name: build_golden_model(name) for name in MODELS if name != 'cascade_mask_rcnn'}
-    out['cascade_mask_rcnn'] = build_cascade_mask_rcnn()
+    out['cascade_mask_rcnn'] = build_small_cascade_mask_rcnn()
     return out
 
 
 @pytest.fixture
 def model(models, request):
-    """A fresh copy per test, so changed cfgs and gradients do not leak between tests."""
-    return copy.deepcopy(models[request.param])
+    """A fresh copy per test, so changed cfgs and gradients do not leak between tests. Training keeps at most 200
+    proposals per image (instead of 1000-2000) to stay fast; the RoI samplers still take every candidate."""
+    model = copy.deepcopy(models[request.param])
+    model.train_cfg['rpn_proposal']['max_per_img'] = 200
+    return model
 
 
 @pytest.fixture(scope='module')
 def io():
-    return load_io('faster_rcnn')
+    """The golden inputs at half size (128 x 160), GT boxes scaled with them: small enough for fast CPU runs."""
+    gold = load_io('faster_rcnn')
+    tb = gold['train_batch']
+    return dict(img=F.interpolate(gold['img'], scale_factor=0.5, mode='bilinear', align_corners=False),
+                train_batch=dict(imgs=F.interpolate(tb['imgs'], scale_factor=0.5, mode='bilinear',
+                                                    align_corners=False),
+                                 gt_bboxes=[b / 2 for b in tb['gt_bboxes']]))
+
+
+def img_metas(io, n=1):
+    h, w = io['img'].shape[-2:]
+    return [dict(img_shape=(h, w, 3), ori_shape=(h, w, 3), pad_shape=(h, w, 3), batch_input_shape=(h, w),
+                 scale_factor=np.ones(4, dtype=np.float32), flip=False, flip_direction=None) for _ in range(n)]
 
 
 def with_mask(model):
@@ -116,7 +109,7 @@ def test_empty_proposals_for_one_image_of_the_batch(model, io, empty_first):
     """One image without proposals, the other with: the first gets empty results, the second is unaffected
     (its detections equal those of running it alone)."""
     model.eval()
-    boxes = torch.tensor([[10., 10., 100., 100., 0.9], [50., 60., 200., 220., 0.8], [0., 0., 300., 250., 0.7]])
+    boxes = torch.tensor([[5., 5., 50., 50., 0.9], [25., 30., 100., 110., 0.8], [0., 0., 150., 125., 0.7]])
     props = [torch.zeros(0, 5), boxes] if empty_first else [boxes, torch.zeros(0, 5)]
     imgs = torch.cat([io['img'], io['img']])
     with torch.no_grad():

@@ -225,3 +225,62 @@ class CascadeRoIHead(BaseRoIHead, BBoxTestMixin, MaskTestMixin):
             segm_results.append(self.mask_head[-1].get_seg_masks(merged, bboxes[i], det_labels[i], rcnn_test_cfg,
                                                                  ori_shapes[i], scale_factors[i], rescale))
         return list(zip(bbox_results, segm_results))
+
+    def aug_test(self, features, proposal_list, img_metas, rescale=False):
+        """Test-time augmentation for one image (``features``/``img_metas`` per augmentation): in each view the
+        cascade refines the mapped proposals and averages the stages' scores; the views' boxes and scores are
+        mapped back and averaged, then NMS. Masks: every stage's mask of every view, flips undone, averaged.
+        Results are in original-image coordinates (as mmdet's Cascade ``aug_test``, whatever ``rescale``)."""
+        from workbench.core import bbox2result, bbox2roi, bbox_mapping, multiclass_nms
+        from workbench.core.post_processing import merge_aug_bboxes, merge_aug_masks
+        cfg = self.test_cfg
+        get = (lambda k: cfg[k]) if isinstance(cfg, dict) else (lambda k: getattr(cfg, k))
+        last_head = self.bbox_head[-1]
+        if proposal_list[0].shape[0] == 0:
+            # every view maps the same (merged) proposals, so all of them are empty
+            det_bboxes = proposal_list[0].new_zeros(0, 5)
+            det_labels = proposal_list[0].new_zeros((0,), dtype=torch.long)
+        else:
+            aug_bboxes, aug_scores = [], []
+            for x, img_meta in zip(features, img_metas):
+                meta = img_meta[0]
+                proposals = bbox_mapping(proposal_list[0][:, :4], meta['img_shape'], meta['scale_factor'],
+                                         meta['flip'], meta.get('flip_direction', 'horizontal'))
+                rois = bbox2roi([proposals])
+                ms_scores = []
+                for i in range(self.num_stages):
+                    bbox_results = self._bbox_forward(i, x, rois)
+                    ms_scores.append(bbox_results['cls_score'])
+                    if i < self.num_stages - 1:
+                        cls_score = bbox_results['cls_score']
+                        if self.bbox_head[i].custom_activation:
+                            cls_score = self.bbox_head[i].loss_cls.get_activation(cls_score)
+                        label = cls_score[:, :-1].argmax(dim=1)
+                        rois = self.bbox_head[i].regress_by_class(rois, label, bbox_results['bbox_pred'], meta)
+                cls_score = sum(ms_scores) / float(len(ms_scores))
+                bboxes, scores = last_head.get_bboxes(rois, cls_score, bbox_results['bbox_pred'], meta['img_shape'],
+                                                      meta['scale_factor'], rescale=False, cfg=None)
+                aug_bboxes.append(bboxes)
+                aug_scores.append(scores)
+            merged_bboxes, merged_scores = merge_aug_bboxes(aug_bboxes, aug_scores, img_metas, cfg)
+            det_bboxes, det_labels = multiclass_nms(merged_bboxes, merged_scores, get('score_thr'), get('nms'),
+                                                    get('max_per_img'))
+        bbox_result = bbox2result(det_bboxes, det_labels, last_head.num_classes)
+        if not self.with_mask:
+            return [bbox_result]
+        if det_bboxes.shape[0] == 0:
+            return [(bbox_result, [[] for _ in range(self.mask_head[-1].num_classes)])]
+        aug_masks, aug_img_metas = [], []
+        for x, img_meta in zip(features, img_metas):
+            meta = img_meta[0]
+            bboxes = bbox_mapping(det_bboxes[:, :4], meta['img_shape'], meta['scale_factor'], meta['flip'],
+                                  meta.get('flip_direction', 'horizontal'))
+            mask_rois = bbox2roi([bboxes])
+            for i in range(self.num_stages):
+                aug_masks.append(self._mask_forward(i, x, mask_rois)['mask_pred'].sigmoid().cpu().numpy())
+                aug_img_metas.append(img_meta)
+        merged = merge_aug_masks(aug_masks, aug_img_metas, cfg)
+        segm_result = self.mask_head[-1].get_seg_masks(merged, det_bboxes, det_labels, cfg,
+                                                       img_metas[0][0]['ori_shape'], det_bboxes.new_ones(4),
+                                                       rescale=False)
+        return [(bbox_result, segm_result)]

@@ -47,23 +47,21 @@ class BBoxTestMixin:
         ``img_metas`` are per augmentation; boxes come back in original-image coordinates."""
         from workbench.core import bbox2roi, bbox_mapping, multiclass_nms
         from workbench.core.post_processing import merge_aug_bboxes
+        if proposal_list[0].shape[0] == 0:
+            # every view maps the same (merged) proposals, so all of them are empty
+            return _empty_detections(proposal_list[0].new_zeros(0, 5), self.bbox_head, rcnn_test_cfg)
         aug_bboxes, aug_scores = [], []
         for x, img_meta in zip(feats, img_metas):
             meta = img_meta[0]
             proposals = bbox_mapping(proposal_list[0][:, :4], meta['img_shape'], meta['scale_factor'], meta['flip'],
                                      meta.get('flip_direction', 'horizontal'))
             rois = bbox2roi([proposals])
-            if rois.shape[0] == 0:
-                continue
             bbox_results = self._bbox_forward(x, rois)
             bboxes, scores = self.bbox_head.get_bboxes(rois, bbox_results['cls_score'], bbox_results['bbox_pred'],
                                                        meta['img_shape'], meta['scale_factor'], rescale=False,
                                                        cfg=None)
             aug_bboxes.append(bboxes)
             aug_scores.append(scores)
-        if not aug_bboxes:
-            det_bbox, det_label = _empty_detections(proposal_list[0].new_zeros(0, 5), self.bbox_head, rcnn_test_cfg)
-            return det_bbox, det_label
         merged_bboxes, merged_scores = merge_aug_bboxes(aug_bboxes, aug_scores, img_metas, rcnn_test_cfg)
         cfg = rcnn_test_cfg
         get = (lambda k: cfg[k]) if isinstance(cfg, dict) else (lambda k: getattr(cfg, k))
