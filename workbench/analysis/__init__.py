@@ -4,6 +4,8 @@ The notebook widgets, the CLI and the tests all call these, so what a widget sho
 """
 from .anchor_optimization import (AnchorOptimizationResult, differential_evolution_anchors, kmeans_anchors,
                                   mean_best_iou, optimize_anchors)
+from .complexity import model_complexity
+from .speed import measure_fps
 from .coco_breakdown import BREAKDOWN_TYPES, coco_precision_breakdown, plot_coco_breakdown
 from .confusion_matrix import DetectionConfusionMatrix, confusion_matrix, plot_confusion_matrix
 from .dataset_stats import anchor_coverage, box_table, dataset_statistics, plot_dataset_statistics
@@ -18,5 +20,5 @@ __all__ = [
     'plot_pr_curves', 'score_threshold_sweep', 'per_image_map', 'top_k_images', 'dataset_statistics', 'box_table',
     'anchor_coverage', 'plot_dataset_statistics', 'optimize_anchors', 'kmeans_anchors',
     'differential_evolution_anchors', 'mean_best_iou', 'AnchorOptimizationResult', 'coco_precision_breakdown',
-    'plot_coco_breakdown', 'BREAKDOWN_TYPES'
+    'plot_coco_breakdown', 'BREAKDOWN_TYPES', 'model_complexity', 'measure_fps'
 ]

@@ -172,7 +172,8 @@ def plot_confusion_matrix(cm: DetectionConfusionMatrix, normalize: bool = True, 
     data = cm.normalized() * 100 if normalize else cm.counts
     n = len(cm.labels)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(1.0 + 0.6 * n, 0.8 + 0.5 * n), dpi=100)
+        # wide enough for the axis titles even with few classes
+        fig, ax = plt.subplots(figsize=(max(7.5, 1.5 + 0.7 * n), max(6.0, 1.5 + 0.6 * n)), dpi=100)
     else:
         fig = ax.figure
     sns.heatmap(data, ax=ax, cmap=cmap, annot=annotate, fmt='.0f' if normalize else 'd',

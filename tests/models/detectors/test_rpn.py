@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.golden import GOLDEN_DIR, require_golden
+from tests.golden import GOLDEN_DIR, load_golden, require_golden
 from tests.models.golden_models import assert_dets_match, img_metas, load_io
 from workbench.config import Config
 from workbench.models import build_detector
@@ -97,7 +97,6 @@ def test_rpn_detector_matches_mmdet_proposals_of_the_golden_first_stage():
     cfg = small_rpn_cfg()
     cfg.model.test_cfg.rpn = gold_cfg.model.test_cfg.rpn
     model = build_detector(cfg.model)
-    from tests.golden import load_golden
     state = load_golden('models', 'faster_rcnn', 'weights.pth')
     state = {k: v for k, v in state.items() if not k.startswith('roi_head.')}
     model.load_state_dict(state, strict=True)

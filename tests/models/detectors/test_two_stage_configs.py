@@ -685,7 +685,8 @@ def test_customized_model_example_cascade_mask_rcnn_with_user_neck(tmp_path):
         @NECKS.register_module(name='AugFPN')
         class _UserAugFPN(FPN):  # noqa: F841 - registered for the config below
             """Stand-in for the tutorial's user neck."""
-    heads = ',\n'.join(f"""        dict(type='Shared2FCBBoxHead', in_channels=256, fc_out_channels=1024, roi_feat_size=7, num_classes=8,
+    heads = ',\n'.join(f"""        dict(type='Shared2FCBBoxHead', in_channels=256, fc_out_channels=1024, roi_feat_size=7,
+             num_classes=8,
              bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[0., 0., 0., 0.], target_stds={stds}),
              reg_class_agnostic=True,
              loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),

@@ -258,3 +258,24 @@ def test_no_proposals_but_gt_in_training(model, io):
     log_vars = run_train_step(model, train_kwargs(model, io, list(io['train_batch']['gt_bboxes'])))
     for key in _loss_keys(model):
         assert key in log_vars
+
+
+@pytest.mark.parametrize('model', ['mask_rcnn', 'cascade_mask_rcnn'], indirect=True)
+def test_polygon_gt_masks_train_like_bitmaps(model, io):
+    """``LoadAnnotations(poly2mask=False)`` (seed 003's example config) hands the heads ``PolygonMasks``: rectangles
+    as polygons give the same mask targets, hence the same mask losses, as the same rectangles as bitmaps."""
+    from workbench.core.mask import PolygonMasks
+    gt = [b.round() for b in io['train_batch']['gt_bboxes']]
+    kwargs = train_kwargs(model, io, gt)
+    h, w = kwargs['img'].shape[-2:]
+    # same random sampling in both runs (the Cascade Mask R-CNN samples 256/512 as configured)
+    torch.manual_seed(0)
+    bitmap_losses = run_train_step(model, dict(kwargs))
+    torch.manual_seed(0)
+    kwargs['gt_masks'] = [PolygonMasks([[np.array([x1, y1, x2, y1, x2, y2, x1, y2], dtype=np.float64)]
+                                        for x1, y1, x2, y2 in b.tolist()], h, w) for b in gt]
+    polygon_losses = run_train_step(model, kwargs)
+    mask_keys = [k for k in bitmap_losses if k.endswith('loss_mask')]
+    assert mask_keys and all(bitmap_losses[k] > 0 for k in mask_keys)
+    for k in mask_keys:
+        assert polygon_losses[k] == pytest.approx(bitmap_losses[k], rel=1e-3), k
