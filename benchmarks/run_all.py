@@ -52,6 +52,8 @@ def main(argv=None):
     p.add_argument('--only', default=','.join(BENCHMARKS), help='comma-separated subset of ' + ','.join(BENCHMARKS))
     p.add_argument('--quick', action='store_true', help='smoke run: tiny sizes, one repeat')
     p.add_argument('--threads', type=int, default=0, help='torch CPU threads in every benchmark (0 = default)')
+    p.add_argument('--combine-only', action='store_true',
+                   help='run nothing: combine the CSVs already in --out-dir (e.g. of benchmarks run one by one)')
     args = p.parse_args(argv)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -65,6 +67,9 @@ def main(argv=None):
     status = {}
     for name in names:
         script = HERE / f'{name}.py'
+        if args.combine_only:
+            status[name] = ('ok', float('nan'))
+            continue
         if not script.exists():
             status[name] = ('missing', 0.0)
             print(f'--- {name}: {script} does not exist, skipped', flush=True)
@@ -90,14 +95,16 @@ def main(argv=None):
             if c not in columns:
                 columns.append(c)
         combined += [dict(benchmark=name, **r) for r in rows]
-        sections.append(f'## {name}\n\n{C.markdown_table(rows, cols)}\n\n({status[name][1]:.0f} s)\n')
+        took = '' if args.combine_only else f'\n\n({status[name][1]:.0f} s)'
+        sections.append(f'## {name}\n\n{C.markdown_table(rows, cols)}{took}\n')
     C.write_csv(out_dir / 'combined.csv', combined, columns)
     md = ['# Benchmark results', '',
           f'- date: {info["date"]}', f'- commit: {info["commit"]}',
           f'- CPU: {info["cpu"]}, {info["cores"]} cores, torch threads {info["torch_threads"]}',
           f'- CUDA device: {info["cuda_device"]}',
           f'- torch {info["torch"]}, torchvision {info["torchvision"]}, Python {info["python"]}',
-          f'- mode: {"quick (smoke)" if args.quick else "default"}; total wall time {total:.0f} s', '']
+          f'- mode: {"combined from separate runs" if args.combine_only else ("quick (smoke)" if args.quick else "default")}'
+          + ('' if args.combine_only else f'; total wall time {total:.0f} s'), '']
     (out_dir / 'results.md').write_text('\n'.join(md + sections))
     print(f'wrote {out_dir / "results.md"} (total {total:.0f} s)')
     failed = [n for n, (s, _) in status.items() if s not in ('ok', 'missing')]

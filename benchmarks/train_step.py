@@ -20,7 +20,7 @@ torchvision's resize/normalise transform is bypassed: both get the same tensors.
 
 Timing: workbench and torchvision steps interleaved in this process after --warmup steps each; median of
 --repeat. Peak memory: a fresh subprocess per case and library builds only that model, then samples its resident
-set size (psutil, every 2 ms, in a thread) over 3 steps: ``peak_mb`` is the high-water mark, ``train_mb`` = peak
+set size (psutil, every 2 ms, in a thread) over 2 steps: ``peak_mb`` is the high-water mark, ``train_mb`` = peak
 minus the RSS before the first step (activations, gradients, optimiser state). torch allocations are invisible to
 tracemalloc, and ru_maxrss would include the model-building peak.
 """
@@ -141,13 +141,13 @@ class RssPeak:
 
 
 def memory_child(case, impl, size, batch, threads):
-    """In a fresh process with only this model: RSS before the first step and the sampled peak over 3 steps."""
+    """In a fresh process with only this model: RSS before the first step and the sampled peak over 2 steps."""
     import gc
     C.setup_threads(threads)
     fn = step_fn(case, impl, size, batch)
     gc.collect()
     with RssPeak() as m:
-        for _ in range(3):
+        for _ in range(2):
             fn()
     print(json.dumps(dict(base_mb=m.base, peak_mb=m.peak)))
 

@@ -50,12 +50,13 @@ def default_cache_dir() -> str:
     return osp.join(osp.expanduser('~'), '.cache', 'workbench')
 
 
-def _set_img_scale(pipeline: list, img_scale: Tuple[int, int]) -> None:
+def set_img_scale(pipeline: list, img_scale: Tuple[int, int]) -> None:
+    """Set every ``img_scale`` in a pipeline (list of step dicts, in place), inside ``MultiScaleFlipAug`` too."""
     for step in pipeline:
         if 'img_scale' in step:
             step['img_scale'] = tuple(img_scale)
         if 'transforms' in step:
-            _set_img_scale(step['transforms'], img_scale)
+            set_img_scale(step['transforms'], img_scale)
 
 
 def shapes_config(data: dict, img_scale: Tuple[int, int] = (256, 192), epochs: int = 12,
@@ -74,7 +75,7 @@ def shapes_config(data: dict, img_scale: Tuple[int, int] = (256, 192), epochs: i
                                 ('test', 'val_ann', 'val_img_dir')):
         cfg.data[split].ann_file = data[ann]
         cfg.data[split].img_prefix = data[img_dir].rstrip('/') + '/'
-        _set_img_scale(cfg.data[split].pipeline, img_scale)
+        set_img_scale(cfg.data[split].pipeline, img_scale)
     cfg.data.workers_per_gpu = 0
     if samples_per_gpu is not None:
         cfg.data.samples_per_gpu = samples_per_gpu

@@ -151,3 +151,24 @@ def test_rpn_proposal_recall_through_dataset_evaluation(golden_dataset_cfg, rpn)
         boxes = dataset.get_ann_info(i)['bboxes']
         perfect.append(np.hstack([boxes, np.ones((len(boxes), 1), np.float32)]))
     assert dataset.evaluate(perfect, metric='proposal_fast', proposal_nums=(100,))['AR@100'] == pytest.approx(1.0)
+
+
+def test_rpn_train_step_on_the_configs_train_pipeline(golden_dataset_cfg, rpn):
+    """The RPN config's training data (boxes only: ``LoadAnnotations(with_label=False)``, ``Collect`` without
+    gt_labels) through the data loader into ``train_step``, as the runner does it."""
+    from workbench.datasets import build_dataloader, build_dataset
+    from workbench.parallel.data_parallel import MMDataParallel
+    cfg = golden_dataset_cfg
+    train = cfg.data.train
+    train.update(ann_file='golden/data/annotations.json', img_prefix='golden/data/images/', classes=CLASSES)
+    [t for t in train.pipeline if t['type'] == 'Resize'][0]['img_scale'] = (320, 256)
+    dataset = build_dataset(train)
+    loader = build_dataloader(dataset, samples_per_gpu=2, workers_per_gpu=0, dist=False, shuffle=False)
+    batch = next(iter(loader))
+    assert 'gt_labels' not in batch and 'gt_bboxes' in batch
+    model = MMDataParallel(copy.deepcopy(rpn).train())
+    outputs = model.train_step(batch, None)
+    assert outputs['num_samples'] == 2
+    assert set(outputs['log_vars']) == {'loss_rpn_cls', 'loss_rpn_bbox', 'loss'}
+    assert torch.isfinite(outputs['loss'])
+    outputs['loss'].backward()

@@ -31,27 +31,36 @@ def n_params(model):
     return sum(p.numel() for p in model.parameters())
 
 
+# models the structural tests below inspect; of the others only a summary is kept (full-size models are large)
+KEEP_MODELS = ('faster_rcnn/faster_rcnn_r50_caffe_fpn_1x_coco.py', 'cascade_rcnn/cascade_mask_rcnn_r50_fpn_1x_coco.py')
+
+
 @pytest.fixture(scope='module')
 def built():
-    """Each packaged config loaded and its model built once for the module (about 1 s each)."""
+    """Each packaged config loaded and its model built once for the module (about 1 s each): per path a dict with
+    the config, the model's type name, its parameter count, the box heads' class counts (and the model itself for
+    KEEP_MODELS)."""
     out = {}
     for path in TWO_STAGE_CONFIGS:
         cfg = Config.fromfile(f'workbench::{path}')
-        out[path] = (cfg, build_detector(cfg.model))
+        model = build_detector(cfg.model)
+        heads = getattr(getattr(model, 'roi_head', None), 'bbox_head', None)
+        heads = [] if heads is None else (list(heads) if isinstance(heads, torch.nn.ModuleList) else [heads])
+        out[path] = dict(cfg=cfg, type=type(model).__name__, n_params=n_params(model),
+                         num_classes=[h.num_classes for h in heads], model=model if path in KEEP_MODELS else None)
+        del model
     return out
 
 
 @pytest.mark.parametrize('path', sorted(TWO_STAGE_CONFIGS))
 def test_packaged_config_loads_and_builds(built, path):
-    cfg, model = built[path]
-    assert type(model).__name__ == TWO_STAGE_CONFIGS[path]
+    cfg, summary = built[path]['cfg'], built[path]
+    assert summary['type'] == TWO_STAGE_CONFIGS[path]
     # every packaged config is complete: data, schedule and runtime come with it
     for key in ('data', 'optimizer', 'lr_config', 'runner', 'evaluation', 'log_config', 'checkpoint_config'):
         assert key in cfg, f'{path}: {key} missing'
     if TWO_STAGE_CONFIGS[path] != 'RPN':
-        heads = model.roi_head.bbox_head
-        for head in (heads if isinstance(heads, torch.nn.ModuleList) else [heads]):
-            assert head.num_classes == 80
+        assert summary['num_classes'] and set(summary['num_classes']) == {80}
 
 
 def test_variants_differ_from_the_primitive_only_where_mmdet_does():
@@ -85,7 +94,7 @@ def test_variants_differ_from_the_primitive_only_where_mmdet_does():
 
 
 def test_caffe_variant_freezes_bn_affine(built):
-    _, model = built['faster_rcnn/faster_rcnn_r50_caffe_fpn_1x_coco.py']
+    model = built['faster_rcnn/faster_rcnn_r50_caffe_fpn_1x_coco.py']['model']
     bns = [m for m in model.backbone.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     assert bns and not any(p.requires_grad for m in bns for p in m.parameters())
 
@@ -124,26 +133,26 @@ def test_parameter_counts_match_mmdet_full_size(built):
     the trainable count 69,169,422; see docs/models.md.)"""
     faster = 41_753_056
     mask = 44_396_336
-    assert n_params(built['faster_rcnn/faster_rcnn_r50_fpn_1x_coco.py'][1]) == faster
-    assert n_params(built['faster_rcnn/faster_rcnn_r50_fpn_2x_coco.py'][1]) == faster
-    assert n_params(built['faster_rcnn/faster_rcnn_r50_caffe_fpn_1x_coco.py'][1]) == faster
-    assert n_params(built['mask_rcnn/mask_rcnn_r50_fpn_1x_coco.py'][1]) == mask
-    assert n_params(built['mask_rcnn/mask_rcnn_r50_caffe_fpn_mstrain-poly_1x_coco.py'][1]) == mask
+    assert built['faster_rcnn/faster_rcnn_r50_fpn_1x_coco.py']['n_params'] == faster
+    assert built['faster_rcnn/faster_rcnn_r50_fpn_2x_coco.py']['n_params'] == faster
+    assert built['faster_rcnn/faster_rcnn_r50_caffe_fpn_1x_coco.py']['n_params'] == faster
+    assert built['mask_rcnn/mask_rcnn_r50_fpn_1x_coco.py']['n_params'] == mask
+    assert built['mask_rcnn/mask_rcnn_r50_caffe_fpn_mstrain-poly_1x_coco.py']['n_params'] == mask
     assert mask - faster == fcn_mask_head_params(256, 256, 80)
 
     cascade = faster - shared2fc_params(256, 7, 1024, 80, False) + 3 * shared2fc_params(256, 7, 1024, 80, True)
     assert cascade == 69_394_766
-    assert n_params(built['cascade_rcnn/cascade_rcnn_r50_fpn_1x_coco.py'][1]) == cascade
+    assert built['cascade_rcnn/cascade_rcnn_r50_fpn_1x_coco.py']['n_params'] == cascade
     cascade_mask = cascade + 3 * fcn_mask_head_params(256, 256, 80)
     assert cascade_mask == 77_324_606
-    assert n_params(built['cascade_rcnn/cascade_mask_rcnn_r50_fpn_1x_coco.py'][1]) == cascade_mask
+    assert built['cascade_rcnn/cascade_mask_rcnn_r50_fpn_1x_coco.py']['n_params'] == cascade_mask
 
     # RPN: the Faster R-CNN model without its RoI head
-    assert n_params(built['rpn/rpn_r50_fpn_1x_coco.py'][1]) == faster - shared2fc_params(256, 7, 1024, 80, False)
+    assert built['rpn/rpn_r50_fpn_1x_coco.py']['n_params'] == faster - shared2fc_params(256, 7, 1024, 80, False)
 
 
 def test_frozen_stage_and_cascade_structure(built):
-    _, model = built['cascade_rcnn/cascade_mask_rcnn_r50_fpn_1x_coco.py']
+    model = built['cascade_rcnn/cascade_mask_rcnn_r50_fpn_1x_coco.py']['model']
     assert len(model.roi_head.bbox_head) == 3 and len(model.roi_head.mask_head) == 3
     assert [h.bbox_coder.stds for h in model.roi_head.bbox_head] == \
         [[0.1, 0.1, 0.2, 0.2], [0.05, 0.05, 0.1, 0.1], [0.033, 0.033, 0.067, 0.067]]

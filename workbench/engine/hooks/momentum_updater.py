@@ -12,8 +12,11 @@ from typing import Optional
 from workbench.registry import HOOKS
 
 from .hook import Hook
-from .lr_updater import _anneal_func, _check_min, _format_param, _progress, _target, annealing_cos, \
-    annealing_linear
+from .lr_updater import _format_param, _progress
+from .schedules import (anneal_func, anneal_target, annealing_cos, annealing_linear, check_iter_based,
+                        check_min_target, cyclic_phases, cyclic_value, one_cycle_phase_ends, one_cycle_position,
+                        step_decay, validate_cyclic, validate_pct_start, validate_step, validate_warmup,
+                        warmup_factor, warmup_step)
 
 
 def _group_momentum(group) -> float:
@@ -24,14 +27,7 @@ class MomentumUpdaterHook(Hook):
 
     def __init__(self, by_epoch: bool = True, warmup: Optional[str] = None, warmup_iters: int = 0,
                  warmup_ratio: float = 0.9):
-        if warmup is not None:
-            if warmup not in ('constant', 'linear', 'exp'):
-                raise ValueError(f'"{warmup}" is not a supported type for warming up, valid types are '
-                                 '"constant", "linear" and "exp"')
-            if warmup_iters <= 0:
-                raise ValueError(f'warmup_iters must be a positive integer, got {warmup_iters}')
-            if not 0 < warmup_ratio <= 1.0:
-                raise ValueError(f'warmup_momentum must be in range (0, 1], got {warmup_ratio}')
+        validate_warmup(warmup, warmup_iters, warmup_ratio)
         self.by_epoch = by_epoch
         self.warmup = warmup
         self.warmup_iters = warmup_iters
@@ -63,19 +59,11 @@ class MomentumUpdaterHook(Hook):
         return [self.get_momentum(runner, m) for m in self.base_momentum]
 
     def get_warmup_momentum(self, cur_iters):
-
-        def _warmup(cur_iters, regular):
-            if self.warmup == 'constant':
-                return [m / self.warmup_ratio for m in regular]
-            if self.warmup == 'linear':
-                k = (1 - cur_iters / self.warmup_iters) * (1 - self.warmup_ratio)
-                return [m / (1 - k) for m in regular]
-            k = self.warmup_ratio ** (1 - cur_iters / self.warmup_iters)
-            return [m / k for m in regular]
-
+        # the momentum warms up from above: it is divided by the factor the lr is multiplied by
+        k = warmup_factor(self.warmup, cur_iters, self.warmup_iters, self.warmup_ratio)
         if isinstance(self.regular_mom, dict):
-            return {key: _warmup(cur_iters, v) for key, v in self.regular_mom.items()}
-        return _warmup(cur_iters, self.regular_mom)
+            return {key: [m / k for m in v] for key, v in self.regular_mom.items()}
+        return [m / k for m in self.regular_mom]
 
     def before_run(self, runner):
         def _init(optim):
@@ -98,17 +86,11 @@ class MomentumUpdaterHook(Hook):
         cur_iter = runner.iter
         if not self.by_epoch:
             self.regular_mom = self.get_regular_momentum(runner)
-            if self.warmup is None or cur_iter >= self.warmup_iters:
-                self._set_momentum(runner, self.regular_mom)
-            else:
-                self._set_momentum(runner, self.get_warmup_momentum(cur_iter))
-        elif self.by_epoch:
-            if self.warmup is None or cur_iter > self.warmup_iters:
-                return
-            if cur_iter == self.warmup_iters:
-                self._set_momentum(runner, self.regular_mom)
-            else:
-                self._set_momentum(runner, self.get_warmup_momentum(cur_iter))
+        action = warmup_step(cur_iter, self.warmup, self.warmup_iters, self.by_epoch)
+        if action == 'regular':
+            self._set_momentum(runner, self.regular_mom)
+        elif action == 'warmup':
+            self._set_momentum(runner, self.get_warmup_momentum(cur_iter))
 
 
 @HOOKS.register_module()
@@ -116,14 +98,7 @@ class StepMomentumUpdaterHook(MomentumUpdaterHook):
     """``base_momentum * gamma ** k`` with k as in StepLrUpdaterHook; never below ``min_momentum``."""
 
     def __init__(self, step, gamma: float = 0.5, min_momentum: Optional[float] = None, **kwargs):
-        if isinstance(step, list):
-            if not all(isinstance(s, int) and s > 0 for s in step):
-                raise ValueError(f'step must be positive ints, got {step}')
-        elif isinstance(step, int):
-            if step <= 0:
-                raise ValueError(f'"step" must be a positive integer, got {step}')
-        else:
-            raise TypeError('"step" must be a list or integer')
+        validate_step(step)
         self.step = step
         self.gamma = gamma
         self.min_momentum = min_momentum
@@ -131,48 +106,36 @@ class StepMomentumUpdaterHook(MomentumUpdaterHook):
 
     def get_momentum(self, runner, base_momentum):
         progress = runner.epoch if self.by_epoch else runner.iter
-        if isinstance(self.step, int):
-            exp = progress // self.step
-        else:
-            exp = len(self.step)
-            for i, s in enumerate(self.step):
-                if progress < s:
-                    exp = i
-                    break
-        momentum = base_momentum * (self.gamma ** exp)
-        if self.min_momentum is not None:
-            momentum = max(momentum, self.min_momentum)
-        return momentum
+        return step_decay(base_momentum, progress, self.step, self.gamma, self.min_momentum)
 
 
-@HOOKS.register_module()
-class CosineAnnealingMomentumUpdaterHook(MomentumUpdaterHook):
+class _AnnealToMinMomentumUpdaterHook(MomentumUpdaterHook):
+    """From the base momentum to ``min_momentum`` (or ``base * min_momentum_ratio``) over the whole run, by
+    ``_anneal``."""
+    _anneal = staticmethod(annealing_cos)
 
     def __init__(self, min_momentum: Optional[float] = None, min_momentum_ratio: Optional[float] = None, **kwargs):
-        _check_min(min_momentum, min_momentum_ratio, 'momentum')
+        check_min_target(min_momentum, min_momentum_ratio, 'momentum')
         self.min_momentum = min_momentum
         self.min_momentum_ratio = min_momentum_ratio
         super().__init__(**kwargs)
 
     def get_momentum(self, runner, base_momentum):
         progress, max_progress = _progress(runner, self.by_epoch)
-        target = _target(base_momentum, self.min_momentum, self.min_momentum_ratio)
-        return annealing_cos(base_momentum, target, progress / max_progress)
+        target = anneal_target(base_momentum, self.min_momentum, self.min_momentum_ratio)
+        return self._anneal(base_momentum, target, progress / max_progress)
 
 
 @HOOKS.register_module()
-class LinearAnnealingMomentumUpdaterHook(MomentumUpdaterHook):
+class CosineAnnealingMomentumUpdaterHook(_AnnealToMinMomentumUpdaterHook):
+    """Cosine from the base momentum to ``min_momentum`` (or ``base * min_momentum_ratio``) over the whole run."""
+    _anneal = staticmethod(annealing_cos)
 
-    def __init__(self, min_momentum: Optional[float] = None, min_momentum_ratio: Optional[float] = None, **kwargs):
-        _check_min(min_momentum, min_momentum_ratio, 'momentum')
-        self.min_momentum = min_momentum
-        self.min_momentum_ratio = min_momentum_ratio
-        super().__init__(**kwargs)
 
-    def get_momentum(self, runner, base_momentum):
-        progress, max_progress = _progress(runner, self.by_epoch)
-        target = _target(base_momentum, self.min_momentum, self.min_momentum_ratio)
-        return annealing_linear(base_momentum, target, progress / max_progress)
+@HOOKS.register_module()
+class LinearAnnealingMomentumUpdaterHook(_AnnealToMinMomentumUpdaterHook):
+    """Linear from the base momentum to ``min_momentum`` (or ``base * min_momentum_ratio``) over the whole run."""
+    _anneal = staticmethod(annealing_linear)
 
 
 @HOOKS.register_module()
@@ -181,48 +144,22 @@ class CyclicMomentumUpdaterHook(MomentumUpdaterHook):
 
     def __init__(self, by_epoch: bool = False, target_ratio=(0.85 / 0.95, 1.), cyclic_times: int = 1,
                  step_ratio_up: float = 0.4, anneal_strategy: str = 'cos', gamma: float = 1., **kwargs):
-        if isinstance(target_ratio, float):
-            target_ratio = (target_ratio, target_ratio / 1e5)
-        elif isinstance(target_ratio, tuple):
-            target_ratio = (target_ratio[0], target_ratio[0] / 1e5) if len(target_ratio) == 1 else target_ratio
-        else:
-            raise ValueError(f'target_ratio should be either float or tuple, got {type(target_ratio)}')
-        if len(target_ratio) != 2:
-            raise ValueError('"target_ratio" must be list or tuple of two floats')
-        if not 0 <= step_ratio_up < 1.0:
-            raise ValueError('"step_ratio_up" must be in range [0,1)')
-        if by_epoch:
-            raise ValueError('currently only support "by_epoch" = False')
-        self.target_ratio = target_ratio
+        self.target_ratio = validate_cyclic(target_ratio, step_ratio_up, by_epoch)
         self.cyclic_times = cyclic_times
         self.step_ratio_up = step_ratio_up
         self.gamma = gamma
         self.momentum_phases: list = []
-        self.anneal_func = _anneal_func(anneal_strategy)
+        self.anneal_func = anneal_func(anneal_strategy)
         super().__init__(by_epoch, **kwargs)
 
     def before_run(self, runner):
         super().before_run(runner)
-        self.max_iter_per_phase = runner.max_iters // self.cyclic_times
-        iter_up_phase = int(self.step_ratio_up * self.max_iter_per_phase)
-        self.momentum_phases = [[0, iter_up_phase, 1, self.target_ratio[0]],
-                                [iter_up_phase, self.max_iter_per_phase, self.target_ratio[0],
-                                 self.target_ratio[1]]]
+        self.max_iter_per_phase, self.momentum_phases = cyclic_phases(runner.max_iters, self.cyclic_times,
+                                                                      self.step_ratio_up, self.target_ratio)
 
     def get_momentum(self, runner, base_momentum):
-        curr_iter = runner.iter % self.max_iter_per_phase
-        curr_cycle = runner.iter // self.max_iter_per_phase
-        scale = self.gamma ** curr_cycle
-        for start_iter, end_iter, start_ratio, end_ratio in self.momentum_phases:
-            if start_iter <= curr_iter < end_iter:
-                if start_iter == 0:
-                    end_ratio = 1 - scale + end_ratio * scale
-                else:
-                    start_ratio = 1 - scale + start_ratio * scale
-                progress = curr_iter - start_iter
-                return self.anneal_func(base_momentum * start_ratio, base_momentum * end_ratio,
-                                        progress / (end_iter - start_iter))
-        raise ValueError(f'iteration {runner.iter} is outside every cyclic momentum phase')
+        return cyclic_value(base_momentum, runner.iter, self.max_iter_per_phase, self.momentum_phases, self.gamma,
+                            self.anneal_func)
 
 
 @HOOKS.register_module()
@@ -232,16 +169,13 @@ class OneCycleMomentumUpdaterHook(MomentumUpdaterHook):
 
     def __init__(self, base_momentum=0.85, max_momentum=0.95, pct_start: float = 0.3, anneal_strategy: str = 'cos',
                  three_phase: bool = False, **kwargs):
-        if 'by_epoch' not in kwargs:
-            kwargs['by_epoch'] = False
-        elif kwargs['by_epoch']:
-            raise ValueError('currently only support "by_epoch" = False')
-        if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
-            raise ValueError(f'Expected float between 0 and 1 pct_start, but got {pct_start}')
+        kwargs.setdefault('by_epoch', False)
+        check_iter_based(kwargs['by_epoch'])
+        validate_pct_start(pct_start)
         self._base_momentum = base_momentum
         self._max_momentum = max_momentum
         self.pct_start = pct_start
-        self.anneal_func = _anneal_func(anneal_strategy)
+        self.anneal_func = anneal_func(anneal_strategy)
         self.three_phase = three_phase
         self.momentum_phases: list = []
         super().__init__(**kwargs)
@@ -262,31 +196,20 @@ class OneCycleMomentumUpdaterHook(MomentumUpdaterHook):
                     group['momentum'] = m_m
                 group['base_momentum'] = b_m
                 group['max_momentum'] = m_m
-        n = runner.max_iters
+        # the param-group keys the phases anneal between, the mirror image of the lr: down while the lr rises,
+        # back up while it falls (three_phase: then flat while the lr falls to its minimum)
         if self.three_phase:
-            self.momentum_phases = [
-                dict(end_iter=float(self.pct_start * n) - 1, start_momentum='max_momentum',
-                     end_momentum='base_momentum'),
-                dict(end_iter=float(2 * self.pct_start * n) - 2, start_momentum='base_momentum',
-                     end_momentum='max_momentum'),
-                dict(end_iter=n - 1, start_momentum='max_momentum', end_momentum='max_momentum')]
+            keys = ['max_momentum', 'base_momentum', 'max_momentum', 'max_momentum']
         else:
-            self.momentum_phases = [
-                dict(end_iter=float(self.pct_start * n) - 1, start_momentum='max_momentum',
-                     end_momentum='base_momentum'),
-                dict(end_iter=n - 1, start_momentum='base_momentum', end_momentum='max_momentum')]
+            keys = ['max_momentum', 'base_momentum', 'max_momentum']
+        ends = one_cycle_phase_ends(runner.max_iters, self.pct_start, self.three_phase)
+        self.momentum_phases = [dict(end_iter=end, start_momentum=start, end_momentum=stop)
+                                for end, start, stop in zip(ends, keys[:-1], keys[1:])]
 
     def get_momentum(self, runner, param_group):
-        curr_iter = runner.iter
-        start_iter = 0
-        for i, phase in enumerate(self.momentum_phases):
-            end_iter = phase['end_iter']
-            if curr_iter <= end_iter or i == len(self.momentum_phases) - 1:
-                pct = (curr_iter - start_iter) / (end_iter - start_iter)
-                return self.anneal_func(param_group[phase['start_momentum']], param_group[phase['end_momentum']],
-                                        pct)
-            start_iter = end_iter
-        raise ValueError('no momentum phase configured; before_run was not called')
+        i, pct = one_cycle_position(runner.iter, [phase['end_iter'] for phase in self.momentum_phases])
+        phase = self.momentum_phases[i]
+        return self.anneal_func(param_group[phase['start_momentum']], param_group[phase['end_momentum']], pct)
 
     def get_regular_momentum(self, runner):
         if isinstance(runner.optimizer, dict):
