@@ -116,6 +116,9 @@ def run_main_job(out_dir: str = 'work_dirs/demo', data_dir: str = 'data/shapes',
     t_eval = time.time()
     results = single_gpu_test(MMDataParallel(model.eval()), loader, progress=False)
     metrics = val_set.evaluate(results, metric='bbox', classwise=True, logger=logger)
+    if 'bbox_mAP' not in metrics:
+        metrics.update(_metrics_without_detections(results, val_set))
+        log('      no detection above the score threshold (model under-trained?): COCO metrics of an empty result')
     eval_time = time.time() - t_eval
 
     log(f'[4/4] writing the report to {out_dir}')
@@ -144,7 +147,8 @@ def run_main_job(out_dir: str = 'work_dirs/demo', data_dir: str = 'data/shapes',
             shutil.copy(osp.join(work_dir, f), osp.join(out_dir, f))
 
     wall = time.time() - start
-    summary = {k: (float(v) if isinstance(v, (int, float, np.floating)) else v) for k, v in metrics.items()}
+    summary = {k: (float(v) if isinstance(v, (int, float, np.floating)) and not isinstance(v, bool) else v)
+               for k, v in metrics.items()}
     summary.update(wall_time_s=round(wall, 1), train_time_s=round(train_time, 1), eval_time_s=round(eval_time, 1),
                    num_train=num_train, num_val=num_val, epochs=cfg.runner['max_epochs'], params=n_params,
                    config=config, torch_threads=torch.get_num_threads())
@@ -164,6 +168,29 @@ def run_main_job(out_dir: str = 'work_dirs/demo', data_dir: str = 'data/shapes',
     log(f'done in {wall:.0f} s: bbox mAP@0.5 = {metrics.get("bbox_mAP_50", float("nan")):.3f}, '
         f'mAP = {metrics.get("bbox_mAP", float("nan")):.3f}; report: {osp.join(out_dir, "report.md")}')
     return summary
+
+
+def _metrics_without_detections(results, dataset) -> dict:
+    """The COCO bbox metrics of a result with no detections at all.
+
+    ``CocoDataset.evaluate`` (as mmdet's) returns no metric then, because pycocotools cannot load an empty result
+    file; the report still needs numbers, so evaluate in memory: AP is 0 where there is ground truth, and -1 (COCO's
+    "undefined") for an area range without any.
+    """
+    import contextlib
+    import io
+
+    from workbench.analysis.result_analysis import build_coco_eval
+    from workbench.evaluation.coco_eval import COCO_METRIC_NAMES
+
+    coco_eval = build_coco_eval(results, dataset)
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco_eval.summarize()
+    items = ['mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l']
+    metrics = {f'bbox_{k}': float(f'{coco_eval.stats[COCO_METRIC_NAMES[k]]:.4f}') for k in items}
+    metrics['bbox_mAP_copypaste'] = ' '.join(f'{v:.4f}' for v in coco_eval.stats[:6])
+    metrics['no_detections'] = True
+    return metrics
 
 
 def _has_tabulate() -> bool:

@@ -81,7 +81,8 @@ def shapes_config(data: dict, img_scale: Tuple[int, int] = (256, 192), epochs: i
         cfg.data.samples_per_gpu = samples_per_gpu
     cfg.runner.max_epochs = epochs
     if cfg.lr_config.get('step') is not None and epochs != base_epochs:
-        cfg.lr_config.step = sorted({max(1, round(s * epochs / base_epochs)) for s in cfg.lr_config.step})
+        steps = cfg.lr_config.step if isinstance(cfg.lr_config.step, (list, tuple)) else [cfg.lr_config.step]
+        cfg.lr_config.step = sorted({max(1, round(s * epochs / base_epochs)) for s in steps})
     iters_per_epoch = -(-len(_image_ids(data['train_ann'])) // cfg.data.samples_per_gpu)
     if cfg.lr_config.get('warmup_iters'):
         # a warmup longer than a quarter of a short run would leave no training at the full rate
