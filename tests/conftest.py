@@ -1,4 +1,6 @@
-"""Shared test fixtures: the golden fixtures and device markers."""
+"""Shared test fixtures: the golden fixtures and device markers; torch threads under pytest-xdist."""
+import os
+
 import pytest
 
 from tests.golden import GOLDEN_DIR, require_golden  # noqa: F401
@@ -18,6 +20,16 @@ def _cuda_available() -> bool:
         return True
     except Exception:  # noqa: BLE001
         return False
+
+
+def pytest_configure(config):
+    # Under `pytest -n N` each worker would start one torch thread per core: N x cores threads on the machine's
+    # cores oversubscribe it and make every CPU-bound test slower. Give each worker its share of the cores instead.
+    workers = os.environ.get('PYTEST_XDIST_WORKER_COUNT')
+    if os.environ.get('PYTEST_XDIST_WORKER') and workers:
+        import torch
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+        torch.set_num_threads(max(1, cores // int(workers)))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -49,7 +49,8 @@ def test_seed_bn_conv_relu():
 
 
 def test_forward_flags_and_bias_options():
-    conv = ConvModule(3, 4, 3, padding=1, norm_cfg=dict(type='BN'), bias=True)
+    with pytest.warns(UserWarning, match='Unnecessary conv bias'):  # mmcv warns for a bias the norm cancels
+        conv = ConvModule(3, 4, 3, padding=1, norm_cfg=dict(type='BN'), bias=True)
     assert conv.conv.bias is not None
     conv.eval()
     x = torch.randn(1, 3, 5, 5)
