@@ -5,7 +5,8 @@
 Cases (random weights, batch 1, eval mode, torch.inference_mode):
   retinanet_r50_fpn  800x1216: workbench RetinaNet (mmdet retinanet_r50_fpn_1x) vs torchvision retinanet_resnet50_fpn
                               (its P6/P7 block switched to C5 input, as mmdet's; see build_pair)
-  faster_rcnn_r50_fpn 800x1216: workbench FasterRCNN (mmdet faster_rcnn_r50_fpn_1x) vs torchvision fasterrcnn_resnet50_fpn
+  faster_rcnn_r50_fpn 800x1216: workbench FasterRCNN (mmdet faster_rcnn_r50_fpn_1x) vs torchvision
+                              fasterrcnn_resnet50_fpn
   retinanet_r18_fpn  320x320: the small CPU model, workbench RetinaNet R18-FPN vs torchvision's RetinaNet class on a
                               resnet18 FPN backbone (same architecture; torchvision ships no R18 RetinaNet builder)
 
@@ -32,7 +33,8 @@ import _common as C  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-COLUMNS = ['case', 'input', 'workbench_ms', 'torchvision_ms', 'ratio', 'wb_cpu_ms', 'tv_cpu_ms', 'cpu_ratio', 'wb_dets', 'tv_dets', 'repeat', 'threads']
+COLUMNS = ['case', 'input', 'workbench_ms', 'torchvision_ms', 'ratio', 'wb_cpu_ms', 'tv_cpu_ms', 'cpu_ratio', 'wb_dets',
+           'tv_dets', 'repeat', 'threads']
 CASES = ('retinanet_r50_fpn', 'faster_rcnn_r50_fpn', 'retinanet_r18_fpn')
 
 

@@ -103,7 +103,8 @@ def main(argv=None):
           f'- CPU: {info["cpu"]}, {info["cores"]} cores, torch threads {info["torch_threads"]}',
           f'- CUDA device: {info["cuda_device"]}',
           f'- torch {info["torch"]}, torchvision {info["torchvision"]}, Python {info["python"]}',
-          f'- mode: {"combined from separate runs" if args.combine_only else ("quick (smoke)" if args.quick else "default")}'
+          '- mode: ' + ('combined from separate runs' if args.combine_only else
+                        ('quick (smoke)' if args.quick else 'default'))
           + ('' if args.combine_only else f'; total wall time {total:.0f} s'), '']
     (out_dir / 'results.md').write_text('\n'.join(md + sections))
     print(f'wrote {out_dir / "results.md"} (total {total:.0f} s)')

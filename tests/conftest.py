@@ -23,6 +23,9 @@ def _cuda_available() -> bool:
 
 
 def pytest_configure(config):
+    # third-party noise: pycocotools' compiled mask classes predate numpy 2's __array__(copy=) protocol
+    config.addinivalue_line('filterwarnings', "ignore:__array__ implementation doesn't accept a copy keyword"
+                                              ':DeprecationWarning:pycocotools.*')
     # Under `pytest -n N` each worker would start one torch thread per core: N x cores threads on the machine's
     # cores oversubscribe it and make every CPU-bound test slower. Give each worker its share of the cores instead.
     workers = os.environ.get('PYTEST_XDIST_WORKER_COUNT')

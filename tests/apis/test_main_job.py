@@ -7,6 +7,8 @@ import pytest
 @pytest.mark.slow
 def test_main_job_writes_a_complete_report(tmp_path):
     from workbench.apis.main_job import run_main_job
+    from workbench.utils import get_root_logger
+    get_root_logger()  # already set up in this process (a notebook's second run): the run still writes its log
     out = tmp_path / 'report'
     lines = []
     metrics = run_main_job(out_dir=str(out), data_dir=str(tmp_path / 'shapes'), num_train=8, num_val=4, epochs=1,

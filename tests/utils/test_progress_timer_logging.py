@@ -126,3 +126,19 @@ def test_print_log(capsys, caplog):
     assert any(r.message == 'warned' and r.levelno == logging.WARNING for r in caplog.records)
     with pytest.raises(TypeError, match='logger should be either a logging.Logger object, str, "silent" or None'):
         print_log('x', logger=3)
+
+
+def test_log_file_handler_gives_each_run_its_own_file(tmp_path):
+    from workbench.utils.logging import log_file_handler
+    logger = get_logger('wb_test_runs', log_level=logging.WARNING)  # set up once, quieter than the runs want
+    n_handlers = len(logger.handlers)
+    for run in ('a', 'b'):
+        with log_file_handler(logger, str(tmp_path / f'{run}.log')) as handler:
+            assert handler in logger.handlers
+            logger.info(f'run {run}')
+        assert len(logger.handlers) == n_handlers and logger.level == logging.WARNING
+    logger.info('after both runs')
+    assert (tmp_path / 'a.log').read_text().rstrip().endswith('INFO - run a')
+    assert 'run b' not in (tmp_path / 'a.log').read_text()
+    assert (tmp_path / 'b.log').read_text().rstrip().endswith('INFO - run b')
+    assert 'after both' not in (tmp_path / 'b.log').read_text()

@@ -65,6 +65,7 @@ def run_main_job(out_dir: str = 'work_dirs/demo', data_dir: str = 'data/shapes',
     from workbench.models import build_detector
     from workbench.parallel import MMDataParallel
     from workbench.utils import collect_env
+    from workbench.utils.logging import log_file_handler
 
     start = time.time()
     os.makedirs(out_dir, exist_ok=True)
@@ -92,82 +93,86 @@ def run_main_job(out_dir: str = 'work_dirs/demo', data_dir: str = 'data/shapes',
     cfg.device = 'cpu'
     cfg.dump(osp.join(out_dir, 'config.py'))
     timestamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
-    logger = get_root_logger(log_file=osp.join(work_dir, f'{timestamp}.log'), log_level='INFO')
-    set_random_seed(seed, deterministic=False)
-    env = collect_env()
-    meta = dict(seed=seed, exp_name=osp.basename(config), config=cfg.pretty_text,
-                env_info='\n'.join(f'{k}: {v}' for k, v in env.items()))
+    # not get_root_logger(log_file=...): the logger is set up once per process, so a second run (a notebook, the
+    # tests) would get no log file; the handler lives exactly as long as this run
+    logger = get_root_logger(log_level='INFO')
+    with log_file_handler(logger, osp.join(work_dir, f'{timestamp}.log')):
+        set_random_seed(seed, deterministic=False)
+        env = collect_env()
+        meta = dict(seed=seed, exp_name=osp.basename(config), config=cfg.pretty_text,
+                    env_info='\n'.join(f'{k}: {v}' for k, v in env.items()))
 
-    model = build_detector(cfg.model)
-    model.init_weights()
-    train_set = build_dataset(cfg.data.train)
-    model.CLASSES = train_set.CLASSES
-    meta['CLASSES'] = train_set.CLASSES
-    n_params = sum(p.numel() for p in model.parameters())
-    log(f'[2/4] training {cfg.model["type"]} ({n_params / 1e6:.2f} M parameters) for '
-        f'{cfg.runner["max_epochs"]} epochs on CPU; log in {work_dir}')
-    t_train = time.time()
-    train_detector(model, train_set, cfg, distributed=False, validate=False, timestamp=timestamp, meta=meta)
-    train_time = time.time() - t_train
+        model = build_detector(cfg.model)
+        model.init_weights()
+        train_set = build_dataset(cfg.data.train)
+        model.CLASSES = train_set.CLASSES
+        meta['CLASSES'] = train_set.CLASSES
+        n_params = sum(p.numel() for p in model.parameters())
+        log(f'[2/4] training {cfg.model["type"]} ({n_params / 1e6:.2f} M parameters) for '
+            f'{cfg.runner["max_epochs"]} epochs on CPU; log in {work_dir}')
+        t_train = time.time()
+        train_detector(model, train_set, cfg, distributed=False, validate=False, timestamp=timestamp, meta=meta)
+        train_time = time.time() - t_train
 
-    log('[3/4] evaluating on the validation split (COCO bbox metrics)')
-    val_set = build_dataset(cfg.data.test, dict(test_mode=True))
-    loader = build_dataloader(val_set, samples_per_gpu=1, workers_per_gpu=0, dist=False, shuffle=False)
-    t_eval = time.time()
-    results = single_gpu_test(MMDataParallel(model.eval()), loader, progress=False)
-    metrics = val_set.evaluate(results, metric='bbox', classwise=True, logger=logger)
-    if 'bbox_mAP' not in metrics:
-        metrics.update(_metrics_without_detections(results, val_set))
-        log('      no detection above the score threshold (model under-trained?): COCO metrics of an empty result')
-    eval_time = time.time() - t_eval
+        log('[3/4] evaluating on the validation split (COCO bbox metrics)')
+        val_set = build_dataset(cfg.data.test, dict(test_mode=True))
+        loader = build_dataloader(val_set, samples_per_gpu=1, workers_per_gpu=0, dist=False, shuffle=False)
+        t_eval = time.time()
+        results = single_gpu_test(MMDataParallel(model.eval()), loader, progress=False)
+        metrics = val_set.evaluate(results, metric='bbox', classwise=True, logger=logger)
+        if 'bbox_mAP' not in metrics:
+            metrics.update(_metrics_without_detections(results, val_set))
+            log('      no detection above the score threshold (model under-trained?): COCO metrics of an empty result')
+        eval_time = time.time() - t_eval
 
-    log(f'[4/4] writing the report to {out_dir}')
-    class_names = list(val_set.CLASSES)
-    per_class = per_class_ap(results, val_set, class_names)
-    per_class.to_csv(osp.join(out_dir, 'per_class_ap.csv'), index=False)
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    logs = [osp.join(work_dir, f) for f in os.listdir(work_dir) if f.endswith('.log.json')]
-    frame = load_json_logs(logs, run_names=['train'] * len(logs))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), dpi=100)
-    loss_keys = [k for k in ('loss', 'loss_cls', 'loss_bbox', 'loss_rpn_cls', 'loss_rpn_bbox') if k in frame]
-    plot_curve(frame, keys=loss_keys, ax=axes[0], title='training losses')
-    plot_curve(frame[frame['mode'] == 'train'], keys=['lr'], ax=axes[1], title='learning rate')
-    fig.savefig(osp.join(out_dir, 'curves.png'))
-    plt.close(fig)
-    _prediction_grid(val_set, results, class_names, osp.join(out_dir, 'predictions.png'))
-    cm = confusion_matrix(results, val_set, class_names, score_thr=0.3, tp_iou_thr=0.5)
-    fig = plot_confusion_matrix(cm, normalize=False)
-    fig.savefig(osp.join(out_dir, 'confusion_matrix.png'))
-    plt.close(fig)
-    cm.to_dataframe().to_csv(osp.join(out_dir, 'confusion_matrix.csv'))
-    for f in os.listdir(work_dir):
-        if f.endswith('.log') or f.endswith('.log.json'):
-            shutil.copy(osp.join(work_dir, f), osp.join(out_dir, f))
+        log(f'[4/4] writing the report to {out_dir}')
+        class_names = list(val_set.CLASSES)
+        per_class = per_class_ap(results, val_set, class_names)
+        per_class.to_csv(osp.join(out_dir, 'per_class_ap.csv'), index=False)
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+        logs = [osp.join(work_dir, f) for f in os.listdir(work_dir) if f.endswith('.log.json')]
+        frame = load_json_logs(logs, run_names=['train'] * len(logs))
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), dpi=100)
+        loss_keys = [k for k in ('loss', 'loss_cls', 'loss_bbox', 'loss_rpn_cls', 'loss_rpn_bbox') if k in frame]
+        plot_curve(frame, keys=loss_keys, ax=axes[0], title='training losses')
+        plot_curve(frame[frame['mode'] == 'train'], keys=['lr'], ax=axes[1], title='learning rate')
+        fig.savefig(osp.join(out_dir, 'curves.png'))
+        plt.close(fig)
+        _prediction_grid(val_set, results, class_names, osp.join(out_dir, 'predictions.png'))
+        cm = confusion_matrix(results, val_set, class_names, score_thr=0.3, tp_iou_thr=0.5)
+        fig = plot_confusion_matrix(cm, normalize=False)
+        fig.savefig(osp.join(out_dir, 'confusion_matrix.png'))
+        plt.close(fig)
+        cm.to_dataframe().to_csv(osp.join(out_dir, 'confusion_matrix.csv'))
+        for f in os.listdir(work_dir):
+            if f.endswith('.log') or f.endswith('.log.json'):
+                shutil.copy(osp.join(work_dir, f), osp.join(out_dir, f))
 
-    wall = time.time() - start
-    summary = {k: (float(v) if isinstance(v, (int, float, np.floating)) and not isinstance(v, bool) else v)
-               for k, v in metrics.items()}
-    summary.update(wall_time_s=round(wall, 1), train_time_s=round(train_time, 1), eval_time_s=round(eval_time, 1),
-                   num_train=num_train, num_val=num_val, epochs=cfg.runner['max_epochs'], params=n_params,
-                   config=config, torch_threads=torch.get_num_threads())
-    with open(osp.join(out_dir, 'metrics.json'), 'w') as f:
-        json.dump(summary, f, indent=2)
-    lines = [f'# workbench main job report', '', f'- config: `{config}` (resolved copy: `config.py`)',
-             f'- data: {num_train} train / {num_val} val synthetic shapes images ({data_dir})',
-             f'- model: {cfg.model["type"]}, {n_params:,} parameters, {cfg.runner["max_epochs"]} epochs',
-             f'- wall time: {wall:.0f} s (training {train_time:.0f} s, evaluation {eval_time:.0f} s)',
-             f'- **bbox mAP@0.5 = {metrics.get("bbox_mAP_50", float("nan")):.3f}**, '
-             f'bbox mAP@[.5:.95] = {metrics.get("bbox_mAP", float("nan")):.3f}', '',
-             '## Per-class AP', '', per_class.to_markdown(index=False) if _has_tabulate() else per_class.to_string(),
-             '', 'Files: `curves.png`, `predictions.png`, `confusion_matrix.png`/`.csv`, `per_class_ap.csv`, '
-             '`metrics.json`, the training log (`*.log`, `*.log.json`).']
-    with open(osp.join(out_dir, 'report.md'), 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    log(f'done in {wall:.0f} s: bbox mAP@0.5 = {metrics.get("bbox_mAP_50", float("nan")):.3f}, '
-        f'mAP = {metrics.get("bbox_mAP", float("nan")):.3f}; report: {osp.join(out_dir, "report.md")}')
-    return summary
+        wall = time.time() - start
+        summary = {k: (float(v) if isinstance(v, (int, float, np.floating)) and not isinstance(v, bool) else v)
+                   for k, v in metrics.items()}
+        summary.update(wall_time_s=round(wall, 1), train_time_s=round(train_time, 1), eval_time_s=round(eval_time, 1),
+                       num_train=num_train, num_val=num_val, epochs=cfg.runner['max_epochs'], params=n_params,
+                       config=config, torch_threads=torch.get_num_threads())
+        with open(osp.join(out_dir, 'metrics.json'), 'w') as f:
+            json.dump(summary, f, indent=2)
+        lines = [f'# workbench main job report', '', f'- config: `{config}` (resolved copy: `config.py`)',
+                 f'- data: {num_train} train / {num_val} val synthetic shapes images ({data_dir})',
+                 f'- model: {cfg.model["type"]}, {n_params:,} parameters, {cfg.runner["max_epochs"]} epochs',
+                 f'- wall time: {wall:.0f} s (training {train_time:.0f} s, evaluation {eval_time:.0f} s)',
+                 f'- **bbox mAP@0.5 = {metrics.get("bbox_mAP_50", float("nan")):.3f}**, '
+                 f'bbox mAP@[.5:.95] = {metrics.get("bbox_mAP", float("nan")):.3f}', '',
+                 '## Per-class AP', '',
+                 per_class.to_markdown(index=False) if _has_tabulate() else per_class.to_string(),
+                 '', 'Files: `curves.png`, `predictions.png`, `confusion_matrix.png`/`.csv`, `per_class_ap.csv`, '
+                 '`metrics.json`, the training log (`*.log`, `*.log.json`).']
+        with open(osp.join(out_dir, 'report.md'), 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        log(f'done in {wall:.0f} s: bbox mAP@0.5 = {metrics.get("bbox_mAP_50", float("nan")):.3f}, '
+            f'mAP = {metrics.get("bbox_mAP", float("nan")):.3f}; report: {osp.join(out_dir, "report.md")}')
+        return summary
 
 
 def _metrics_without_detections(results, dataset) -> dict:

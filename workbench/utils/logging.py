@@ -1,8 +1,9 @@
 """get_logger / print_log with MMCV 1.x behaviour: one set-up per logger name, file logs only on rank 0."""
 from __future__ import annotations
 
+import contextlib
 import logging
-from typing import Optional, Union
+from typing import Iterator, Optional, Union
 
 _initialized = set()
 
@@ -68,4 +69,29 @@ def get_root_logger(log_file: Optional[str] = None, log_level: int = logging.INF
     return get_logger('workbench', log_file=log_file, log_level=log_level)
 
 
-__all__ = ['get_logger', 'print_log', 'get_root_logger']
+@contextlib.contextmanager
+def log_file_handler(logger: logging.Logger, log_file: str, log_level: int = logging.INFO,
+                     file_mode: str = 'w') -> Iterator[Optional[logging.FileHandler]]:
+    """Inside the block, ``logger`` also writes its records of ``log_level`` and above to ``log_file`` (rank 0
+    only); the handler is removed and closed afterwards. get_logger sets a logger up once per process (mmcv
+    semantics), so without this a second run in one process (a notebook, a test session) would write no log file
+    of its own, and the first run's file would collect every later run's lines."""
+    if _rank() != 0:
+        yield None
+        return
+    handler = logging.FileHandler(log_file, file_mode)
+    handler.setFormatter(logging.Formatter('%(asctime)s - %(name)s - %(levelname)s - %(message)s'))
+    handler.setLevel(log_level)
+    old_level = logger.level
+    if logger.level == logging.NOTSET or logger.level > log_level:
+        logger.setLevel(log_level)  # a logger first set up quieter would drop the records before the handler
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+        logger.setLevel(old_level)
+
+
+__all__ = ['get_logger', 'print_log', 'get_root_logger', 'log_file_handler']

@@ -66,9 +66,8 @@ class RPNHead(AnchorHead):
                 scores = rpn_cls_score.reshape(-1, 2).softmax(dim=1)[:, 0]
             rpn_bbox_pred = rpn_bbox_pred.permute(1, 2, 0).reshape(-1, 4)
             if 0 < nms_pre < scores.shape[0]:
-                ranked_scores, rank_inds = scores.sort(descending=True)
-                topk_inds = rank_inds[:nms_pre]
-                scores = ranked_scores[:nms_pre]
+                # topk, not a full sort of every anchor's score (same selection, sorted; benchmarks/inference.py)
+                scores, topk_inds = scores.topk(nms_pre)
                 rpn_bbox_pred = rpn_bbox_pred[topk_inds, :]
                 anchors = anchors[topk_inds, :]
             mlvl_scores.append(scores)
