@@ -52,7 +52,7 @@ def _prediction_grid(dataset, results, class_names, path: str, n: int = 8, score
 
 def run_main_job(out_dir: str = 'work_dirs/demo', data_dir: str = 'data/shapes', config: str = DEFAULT_CONFIG,
                  num_train: int = 300, num_val: int = 60, epochs: Optional[int] = None, seed: int = 0,
-                 img_size=(320, 240), cfg_options: Optional[dict] = None, log=print) -> dict:
+                 img_size=(160, 120), cfg_options: Optional[dict] = None, log=print) -> dict:
     """Generate the data (cached), train, evaluate and write the report; returns the metrics dict."""
     import torch
 

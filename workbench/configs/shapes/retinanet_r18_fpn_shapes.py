@@ -1,10 +1,11 @@
 # RetinaNet with a half-width ResNet-18 on the synthetic shapes dataset (datasets/make_shapes.py), sized to train
-# from scratch on 2 CPU cores in a few minutes. This is the README's main job.
+# from scratch on 2 CPU cores in a few minutes. This is the README's main job (300 training images of 160x120, 40
+# epochs: bbox mAP@0.5 above 0.9 on the validation split; see docs/benchmarks.md for the measured run).
 _base_ = ['../_base_/default_runtime.py']
 
 classes = ('rect', 'ellipse', 'triangle', 'cross')
 data_root = 'data/shapes/'
-img_scale = (256, 192)
+img_scale = (160, 120)
 
 model = dict(
     type='RetinaNet',
@@ -47,19 +48,19 @@ test_pipeline = [
 ]
 data = dict(
     samples_per_gpu=8,
-    workers_per_gpu=1,
+    workers_per_gpu=0,  # 2-core machines: decoding in the main process beats a competing worker
     train=dict(type=dataset_type, classes=classes, ann_file=data_root + 'annotations/instances_train.json',
                img_prefix=data_root + 'train/', pipeline=train_pipeline),
     val=dict(type=dataset_type, classes=classes, ann_file=data_root + 'annotations/instances_val.json',
              img_prefix=data_root + 'val/', pipeline=test_pipeline),
     test=dict(type=dataset_type, classes=classes, ann_file=data_root + 'annotations/instances_val.json',
               img_prefix=data_root + 'val/', pipeline=test_pipeline))
-evaluation = dict(interval=12, metric='bbox')
+evaluation = dict(interval=40, metric='bbox')
 
 # from scratch with a small batch: AdamW converges much faster than the usual SGD recipe
 optimizer = dict(type='AdamW', lr=2e-3, weight_decay=1e-4)
 optimizer_config = dict(grad_clip=dict(max_norm=35, norm_type=2))
-lr_config = dict(policy='step', warmup='linear', warmup_iters=100, warmup_ratio=0.01, step=[9, 11])
-runner = dict(type='EpochBasedRunner', max_epochs=12)
-checkpoint_config = dict(interval=12)
+lr_config = dict(policy='step', warmup='linear', warmup_iters=100, warmup_ratio=0.01, step=[30, 37])
+runner = dict(type='EpochBasedRunner', max_epochs=40)
+checkpoint_config = dict(interval=40)
 log_config = dict(interval=10, hooks=[dict(type='TextLoggerHook')])
