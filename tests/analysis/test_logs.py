@@ -28,6 +28,17 @@ def test_load_and_steps(tmp_path):
     assert set(df.run) == {'a'}
 
 
+def test_epoch_length_from_val_records(tmp_path):
+    # 38 iterations per epoch, logged every 10: only the val record knows the epoch length
+    lines = [dict(mode='train', epoch=e, iter=i, time=0.1, loss=1.0) for e in (1, 2) for i in (10, 20, 30)]
+    lines.insert(3, dict(mode='val', epoch=1, iter=38, bbox_mAP=0.1))
+    log = tmp_path / 'v.log.json'
+    log.write_text('\n'.join(json.dumps(x) for x in lines))
+    df = load_json_logs(log)
+    assert list(df[df['mode'] == 'train'].step) == [10, 20, 30, 48, 58, 68]
+    assert list(df[df['mode'] == 'val'].step) == [38]
+
+
 def test_resumed_run_deduplicates(tmp_path):
     first = write_log(tmp_path / 'r1.log.json', epochs=2, iters=[50, 100], times=[1, 2, 3, 4])
     # resumed from epoch 2: epoch 2 is logged again with new values, epoch 3 is new

@@ -71,14 +71,16 @@ def load_json_logs(paths: Union[PathLike, Sequence[PathLike]], run_names: Option
 
 
 def _global_steps(df) -> np.ndarray:
-    """A training-iteration x value for each record: for epoch-based logs, iterations of earlier epochs are added
-    (their length taken as the largest train ``iter`` seen in any epoch); val records sit at the end of their
-    epoch; iter-based logs already count globally."""
+    """A training-iteration x value for each record: for epoch-based logs, iterations of earlier epochs are added;
+    val records sit at the end of their epoch; iter-based logs already count globally. The epoch length is the
+    largest ``iter`` of any record: a val record carries the full epoch length, train records only the last logged
+    iteration (so without evaluation records the x values are a lower bound when the log interval does not divide
+    the epoch)."""
     steps = np.zeros(len(df), dtype=np.int64)
     for run, sub in df.groupby('run', sort=False):
         train = sub[sub['mode'] == 'train']
         epochs = sub['epoch'].astype(int)
-        per_epoch = int(train['iter'].max()) if len(train) else 0
+        per_epoch = int(sub['iter'].max()) if len(sub) else 0
         iter_based = train['epoch'].nunique() <= 1 if len(train) else True
         if iter_based:
             s = sub['iter'].astype(np.int64).values

@@ -111,7 +111,8 @@ def run_main_job(out_dir: str = 'work_dirs/demo', data_dir: str = 'data/shapes',
         log(f'[2/4] training {cfg.model["type"]} ({n_params / 1e6:.2f} M parameters) for '
             f'{cfg.runner["max_epochs"]} epochs on CPU; log in {work_dir}')
         t_train = time.time()
-        train_detector(model, train_set, cfg, distributed=False, validate=False, timestamp=timestamp, meta=meta)
+        # validate=True: the last epoch's evaluation also records the epoch length in the log (for the curves)
+        train_detector(model, train_set, cfg, distributed=False, validate=True, timestamp=timestamp, meta=meta)
         train_time = time.time() - t_train
 
         log('[3/4] evaluating on the validation split (COCO bbox metrics)')
