@@ -154,7 +154,7 @@ def test_base_reference_inside_an_expression_is_an_error(write):
         Config.fromfile(path)
     path = write('child2.py', """
         _base_ = './base.py'
-        work = './work/{{ _base_.name }}'
+        out_dir = './runs/{{ _base_.name }}'
     """)
     with pytest.raises(ValueError, match='cannot be part of an expression or a longer string'):
         Config.fromfile(path)
