@@ -54,24 +54,6 @@ def default_work_dir(config: str) -> str:
     return osp.join('.', 'work_dirs', stem)
 
 
-def _attach_log_file(logger, log_file: str):
-    """get_root_logger sets up its handlers once per process (mmcv semantics); when it was already set up (a second
-    run in a notebook or a test), add a file handler for this run's log so TIMESTAMP.log is written anyway."""
-    import logging
-    path = osp.abspath(log_file)
-    for h in logger.handlers:
-        if isinstance(h, logging.FileHandler) and osp.abspath(h.baseFilename) == path:
-            return None
-    from workbench.engine import get_dist_info
-    if get_dist_info()[0] != 0:
-        return None
-    handler = logging.FileHandler(log_file, 'w')
-    handler.setFormatter(logging.Formatter('%(asctime)s - %(name)s - %(levelname)s - %(message)s'))
-    handler.setLevel(logger.level or logging.INFO)
-    logger.addHandler(handler)
-    return handler
-
-
 def prepare_config(args):
     """The config with the command-line choices applied (as mmdet's tools/train.py does before training)."""
     import torch
@@ -117,6 +99,7 @@ def run(args) -> int:
     from workbench.engine import get_dist_info, get_root_logger, init_dist
     from workbench.models import build_detector
     from workbench.utils import collect_env
+    from workbench.utils.logging import log_file_handler
 
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     cfg = prepare_config(args)
@@ -135,8 +118,8 @@ def run(args) -> int:
     timestamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
     log_file = osp.join(cfg.work_dir, f'{timestamp}.log')
     logger = get_root_logger(log_file=log_file, log_level=cfg.get('log_level', 'INFO'))
-    extra_handler = _attach_log_file(logger, log_file)
-    try:
+    # get_root_logger sets up its file once per process; a later run in the same process gets its own log file
+    with log_file_handler(logger, log_file):
         meta = dict()
         env_info = '\n'.join(f'{k}: {v}' for k, v in collect_env().items())
         dash = '-' * 60
@@ -174,8 +157,4 @@ def run(args) -> int:
                        timestamp=timestamp, meta=meta)
         if rank == 0:
             print(f'work dir: {cfg.work_dir}')
-    finally:
-        if extra_handler is not None:
-            logger.removeHandler(extra_handler)
-            extra_handler.close()
     return 0

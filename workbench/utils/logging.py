@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from typing import Iterator, Optional, Union
 
 _initialized = set()
@@ -76,7 +77,9 @@ def log_file_handler(logger: logging.Logger, log_file: str, log_level: int = log
     only); the handler is removed and closed afterwards. get_logger sets a logger up once per process (mmcv
     semantics), so without this a second run in one process (a notebook, a test session) would write no log file
     of its own, and the first run's file would collect every later run's lines."""
-    if _rank() != 0:
+    if _rank() != 0 or any(isinstance(h, logging.FileHandler) and
+                           os.path.abspath(h.baseFilename) == os.path.abspath(log_file) for h in logger.handlers):
+        # other ranks log nowhere; a logger first set up with this very file already writes it
         yield None
         return
     handler = logging.FileHandler(log_file, file_mode)
