@@ -234,6 +234,31 @@ class TestBatchedNMS(OpTester):
         assert torch.equal(fast[1], single[1])
         assert torch.equal(fast[0], single[0])
 
+    @pytest.mark.parametrize('extra', [dict(), dict(offset=1), dict(max_num=40), dict(class_agnostic=True)])
+    def test_cpu_split_path_matches_category_loop(self, extra):
+        """Above split_thr the CPU groups categories with one sort; it returns what mmcv's loop over categories
+        (still taken here when the config has other op arguments, e.g. score_threshold) returns."""
+        boxes, scores = random_boxes(600, 11)  # distinct scores: mmcv's loop sorts unstably, so ties have no order
+        assert scores.unique().numel() == 600
+        idxs = torch.randint(0, 7, (600,), generator=torch.Generator().manual_seed(11))
+        cfg = dict(type='nms', iou_threshold=0.5, split_thr=100, **extra)
+        grouped = batched_nms(boxes, scores, idxs, cfg)
+        looped = batched_nms(boxes, scores, idxs, dict(cfg, score_threshold=0.0))
+        assert 0 < grouped[1].numel() < 600
+        if 'max_num' in extra:
+            assert grouped[1].numel() == 40
+        assert torch.equal(grouped[1], looped[1])
+        assert torch.equal(grouped[0], looped[0])
+
+    def test_cpu_split_path_breaks_ties_by_index(self):
+        boxes = torch.tensor([[0., 0, 10, 10], [50, 50, 60, 60], [0, 0, 10, 10], [100, 100, 110, 110]] * 30)
+        scores = torch.full((120,), 0.5)
+        idxs = torch.arange(120) // 4  # 30 categories of 4 boxes; the third box of each is a duplicate
+        dets, keep = batched_nms(boxes, scores, idxs, dict(type='nms', iou_threshold=0.5, split_thr=10))
+        expected = torch.arange(120).view(30, 4)[:, [0, 1, 3]].reshape(-1)
+        assert torch.equal(keep, expected)
+        assert torch.equal(dets[:, :4], boxes[expected])
+
     def test_none_cfg_sorts(self):
         boxes, scores = random_boxes(20, 1)
         dets, keep = batched_nms(boxes, scores, torch.zeros(20, dtype=torch.long), None)

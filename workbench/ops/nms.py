@@ -287,6 +287,13 @@ def batched_nms(boxes: torch.Tensor, scores: torch.Tensor, idxs: torch.Tensor, n
             dets, keep = nms_op(boxes_for_nms, scores, **cfg)
         boxes = boxes[keep]
         scores = dets[:, -1]
+    elif nms_op is nms and not boxes.is_cuda and set(cfg) <= {'iou_threshold', 'offset', 'max_num'}:
+        # mmcv's large-input path, per category, with one sort instead of a mask per category
+        max_num = cfg.pop('max_num', -1)
+        keep = _per_class_nms_cpu(boxes_for_nms, scores, idxs, **cfg)
+        if max_num > 0:
+            keep = keep[:max_num]
+        boxes, scores = boxes[keep], scores[keep]
     else:
         max_num = cfg.pop('max_num', -1)
         total_mask = scores.new_zeros(scores.size(), dtype=torch.bool)
