@@ -71,6 +71,19 @@ def test_imnormalize_formula_and_inplace():
         imnormalize_(img, mean, std)
 
 
+@pytest.mark.parametrize('dtype', [np.uint8, np.float32, np.float64])
+def test_imnormalize_equals_inplace_form_bit_for_bit(dtype):
+    """The copying form swaps channels before converting (faster); the values must not change by a single ulp."""
+    img = _img().astype(dtype)
+    before = img.copy()
+    mean, std = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
+    for to_rgb in (True, False):
+        out = imnormalize(img, mean, std, to_rgb=to_rgb)
+        assert out.dtype == np.float32 and out.flags['C_CONTIGUOUS'] and out is not img
+        np.testing.assert_array_equal(out, imnormalize_(img.astype(np.float32), mean, std, to_rgb=to_rgb))
+    np.testing.assert_array_equal(img, before)
+
+
 def test_imdenormalize_inverts_imnormalize():
     img = _img()
     mean, std = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]

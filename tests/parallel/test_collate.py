@@ -47,3 +47,27 @@ def test_padding_value_pad_dims_and_plain_values():
     assert out['x'].tolist() == [1, 2] and out['y'][0].tolist() == [1, 2] and out['y'][1] == ['a', 'b']
     with pytest.raises(TypeError, match='sequence'):
         collate(torch.zeros(2))
+
+
+def test_stack_without_padding_matches_torch_stack_and_keeps_values():
+    samples = [DataContainer(torch.randn(3, 4, 5), stack=True, padding_value=7) for _ in range(3)]
+    out = collate(samples, samples_per_gpu=3).data[0]
+    assert torch.equal(out, torch.stack([s.data for s in samples]))
+    mixed = collate([DataContainer(torch.ones(2, 2, dtype=torch.uint8), stack=True, pad_dims=1),
+                     DataContainer(torch.full((2, 3), 0.5), stack=True, pad_dims=1)], samples_per_gpu=2).data[0]
+    assert mixed.dtype == torch.float32  # promoted as torch.stack does
+    assert mixed.tolist() == [[[1, 1, 0], [1, 1, 0]], [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]]
+
+
+def test_per_sample_padding_value_and_shared_memory_in_loader_workers(monkeypatch):
+    import importlib
+    collate_module = importlib.import_module('workbench.parallel.collate')  # the package re-exports the function
+    a = DataContainer(torch.ones(1, 2, 2), stack=True, padding_value=-1)
+    b = DataContainer(torch.ones(1, 3, 1), stack=True, padding_value=9)
+    out = collate([a, b], samples_per_gpu=2).data[0]
+    assert out[0].tolist() == [[[1, 1], [1, 1], [-1, -1]]]
+    assert out[1].tolist() == [[[1, 9], [1, 9], [1, 9]]]
+    assert not out.is_shared()
+    monkeypatch.setattr(collate_module, 'get_worker_info', lambda: object())  # as inside a DataLoader worker
+    shared = collate([a, b], samples_per_gpu=2).data[0]
+    assert shared.is_shared() and torch.equal(shared, out)

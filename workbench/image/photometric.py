@@ -9,7 +9,11 @@ from .colorspace import bgr2gray, gray2bgr
 
 def imnormalize(img: np.ndarray, mean, std, to_rgb: bool = True) -> np.ndarray:
     """(img [BGR→RGB if ``to_rgb``] - mean) / std as a new float32 array."""
-    return imnormalize_(img.copy().astype(np.float32), mean, std, to_rgb)
+    if to_rgb and img.ndim == 3 and img.shape[2] == 3 and img.dtype in (np.uint8, np.uint16, np.float32):
+        # swap channels in the input's (small) dtype into a new array: an in-place swap of the fresh float32 copy
+        # costs several times the whole normalisation
+        return imnormalize_(cv2.cvtColor(img, cv2.COLOR_BGR2RGB).astype(np.float32, copy=False), mean, std, False)
+    return imnormalize_(img.astype(np.float32), mean, std, to_rgb)
 
 
 def imnormalize_(img: np.ndarray, mean, std, to_rgb: bool = True) -> np.ndarray:

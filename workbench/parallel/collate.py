@@ -12,7 +12,7 @@ anything else with torch's default_collate.
 from collections.abc import Mapping, Sequence
 
 import torch
-import torch.nn.functional as F
+from torch.utils.data import get_worker_info
 from torch.utils.data.dataloader import default_collate
 
 from .data_container import DataContainer
@@ -37,14 +37,22 @@ def _pad_and_stack(chunk):
             raise ValueError('samples to stack differ in a non-padded dimension: '
                              f'{tuple(s.data.shape)} vs {tuple(first.data.shape)} (pad_dims={pad_dims})')
     max_tail = [max(s.data.shape[d] for s in chunk) for d in range(ndim - pad_dims, ndim)]
-    padded = []
-    for s in chunk:
-        pad = []
-        # F.pad takes (left, right) pairs starting from the last dimension
-        for d in range(ndim - 1, ndim - pad_dims - 1, -1):
-            pad += [0, max_tail[d - (ndim - pad_dims)] - s.data.shape[d]]
-        padded.append(F.pad(s.data, pad, value=s.padding_value))
-    return default_collate(padded)
+    # one allocation and one copy per sample (padding with F.pad and then stacking copies every sample twice); in
+    # a loader worker the batch goes to shared memory, as default_collate does, so it reaches the main process
+    # without another copy
+    dtype = first.data.dtype
+    for s in chunk[1:]:
+        dtype = torch.promote_types(dtype, s.data.dtype)  # as torch.stack would
+    out = torch.empty((len(chunk), *lead, *max_tail), dtype=dtype, device=first.data.device)
+    if get_worker_info() is not None:
+        out.share_memory_()
+    for i, s in enumerate(chunk):
+        target = out[i]
+        if tuple(s.data.shape[ndim - pad_dims:]) != tuple(max_tail):
+            target.fill_(s.padding_value)
+            target = target[(..., *(slice(0, n) for n in s.data.shape[ndim - pad_dims:]))]
+        target.copy_(s.data)
+    return out
 
 
 def collate(batch, samples_per_gpu=1):
