@@ -2,7 +2,8 @@
 
     python benchmarks/ops.py [--device cpu|cuda|all] [--repeat N] [--csv PATH] [--quick]
 
-Prints a table (op, size, workbench ms, torchvision ms, ratio = workbench / torchvision) and writes it as CSV.
+Prints a table (op, size, workbench ms, torchvision ms, ratio = workbench / torchvision, and the same against a
+plain-torch implementation: what a user would write without compiled ops) and writes it as CSV.
 CPU timings use time.perf_counter (best of `repeat` interleaved runs after a warm-up); CUDA timings use CUDA
 events after a warm-up that also pays the one-off NVRTC compile, with a synchronize around every measurement. For
 roi_align on CUDA it adds the achieved bandwidth (bytes of the output plus the feature values the bilinear samples
@@ -123,59 +124,122 @@ def roi_align_bytes(per_level, feats, sampling_ratio, out_size=7, elem=4):
     return total
 
 
+# --------------------------------------------------------------------------------------------------------------------
+# plain-torch implementations: what a user would write without a compiled op (the "plain torch" column)
+
+def plain_box_iou(b1, b2):
+    lt = torch.max(b1[:, None, :2], b2[None, :, :2])
+    rb = torch.min(b1[:, None, 2:], b2[None, :, 2:])
+    inter = (rb - lt).clamp(min=0).prod(2)
+    area1 = (b1[:, 2:] - b1[:, :2]).prod(1)
+    area2 = (b2[:, 2:] - b2[:, :2]).prod(1)
+    return inter / (area1[:, None] + area2[None, :] - inter)
+
+
+def plain_nms(boxes, scores, iou_threshold):
+    """Greedy NMS, vectorised over the remaining boxes: one Python step per kept box."""
+    order = scores.argsort(descending=True)
+    keep = []
+    while order.numel():
+        i = order[0]
+        keep.append(i)
+        rest = order[1:]
+        order = rest[plain_box_iou(boxes[i][None], boxes[rest])[0] <= iou_threshold]
+    return torch.stack(keep) if keep else order
+
+
+def plain_batched_nms(boxes, scores, idxs, iou_threshold):
+    shifted = boxes + (idxs.to(boxes) * (boxes.max() + 1))[:, None]
+    return plain_nms(shifted, scores, iou_threshold)
+
+
+def _plain_roi_align():
+    """torchvision's pure-PyTorch RoIAlign, run eagerly (torchvision wraps it in torch.compile, whose dynamic-shape
+    graph tries to allocate terabytes at sampling_ratio=0 here), when this torchvision has it."""
+    import importlib
+    module = importlib.import_module('torchvision.ops.roi_align')  # the package re-exports the function
+    fn = getattr(module, '_roi_align', None)
+    return getattr(fn, '__wrapped__', None)
+
+
 def cases(device, quick):
-    """(op, size, workbench fn, torchvision fn or None, bytes or None)."""
+    """(op, size, workbench fn, torchvision fn or None, plain-torch fn or None, bytes or None)."""
     out = []
     sizes = (1000, 5000) if quick else (1000, 5000, 20000)
     for n in sizes:
         boxes, scores = proposal_boxes(n, device=device)
         out.append(('nms', f'{n} boxes', lambda b=boxes, s=scores: wb.nms(b, s, 0.7),
-                    lambda b=boxes, s=scores: torchvision.ops.nms(b, s, 0.7), None))
-    for n in ((5000,) if quick else (5000, 20000)):
+                    lambda b=boxes, s=scores: torchvision.ops.nms(b, s, 0.7),
+                    lambda b=boxes, s=scores: plain_nms(b, s, 0.7), None))
+    for n in sizes:
         boxes, scores = proposal_boxes(n, seed=1, device=device)
         idxs = torch.randint(0, 80, (n,), generator=torch.Generator().manual_seed(1)).to(device)
         out.append(('batched_nms', f'{n} boxes, 80 classes',
                     lambda b=boxes, s=scores, i=idxs: wb.batched_nms(b, s, i, dict(type='nms', iou_threshold=0.5)),
-                    lambda b=boxes, s=scores, i=idxs: torchvision.ops.batched_nms(b, s, i, 0.5), None))
+                    lambda b=boxes, s=scores, i=idxs: torchvision.ops.batched_nms(b, s, i, 0.5),
+                    lambda b=boxes, s=scores, i=idxs: plain_batched_nms(b, s, i, 0.5), None))
     boxes, scores = proposal_boxes(1000, seed=2, device=device)
     out.append(('soft_nms (linear)', '1000 boxes', lambda: wb.soft_nms(boxes, scores, 0.3, method='linear'),
-                None, None))
+                None, None, None))
     b1, _ = proposal_boxes(2000, seed=3, device=device)
     b2, _ = proposal_boxes(2000, seed=4, device=device)
     out.append(('bbox_overlaps', '2000 x 2000', lambda: wb.bbox_overlaps(b1, b2),
-                lambda: torchvision.ops.box_iou(b1, b2), None))
+                lambda: torchvision.ops.box_iou(b1, b2), lambda: plain_box_iou(b1, b2), None))
     n_rois = 1000
     feats, per_level = fpn_inputs(n_rois, device=device)
-    for sr in (0, 2):
-        def wb_fn(sr=sr, mode='avg'):
-            return [wb.roi_align(f, r, 7, 1.0 / s, sr, mode, True) for f, r, s in zip(feats, per_level, FPN_STRIDES)]
+    levels = list(zip(feats, per_level, FPN_STRIDES))
+    plain_roi_align = _plain_roi_align()
+    grad_feats = [f.detach().requires_grad_() for f in feats]
 
-        def tv_fn(sr=sr):
-            return [torchvision.ops.roi_align(f, r, 7, 1.0 / s, sr, True)
-                    for f, r, s in zip(feats, per_level, FPN_STRIDES)]
-        out.append(('roi_align avg', f'{n_rois} rois, 4-level FPN 256ch, 7x7, sr={sr}', wb_fn, tv_fn,
-                    roi_align_bytes(per_level, feats, sr)))
+    def fwd_bwd(fn):
+        """Forward over the four levels, then the gradient with respect to the features (as in training)."""
+        outs = [fn(g, r, s) for g, (_, r, s) in zip(grad_feats, levels)]
+        grads = [torch.ones_like(o) for o in outs]
+        torch.autograd.grad(outs, grad_feats, grads, allow_unused=True)
+
+    for sr in (0, 2):
+        def wb_one(f, r, s, sr=sr):
+            return wb.roi_align(f, r, 7, 1.0 / s, sr, 'avg', True)
+
+        def tv_one(f, r, s, sr=sr):
+            return torchvision.ops.roi_align(f, r, 7, 1.0 / s, sr, True)
+
+        def plain_one(f, r, s, sr=sr):
+            return plain_roi_align(f, r, 1.0 / s, 7, 7, sr, True)
+
+        size = f'{n_rois} rois, 4-level FPN 256ch, 7x7, sr={sr}'
+        nbytes = roi_align_bytes(per_level, feats, sr)
+        # the eager plain-torch RoIAlign materialises every sample (about 15x the compiled op at sr=2, far more at
+        # sr=0): one forward row is enough to show what the compiled op buys
+        has_plain = plain_roi_align is not None and sr == 2
+        out.append(('roi_align avg', size, lambda fn=wb_one: [fn(*lv) for lv in levels],
+                    lambda fn=tv_one: [fn(*lv) for lv in levels],
+                    (lambda fn=plain_one: [fn(*lv) for lv in levels]) if has_plain else None, nbytes))
+        out.append(('roi_align avg fwd+bwd', size, lambda fn=wb_one: fwd_bwd(fn), lambda fn=tv_one: fwd_bwd(fn),
+                    None, None))
     out.append(('roi_align max', f'{n_rois} rois, 4-level FPN 256ch, 7x7, sr=2',
-                lambda: [wb.roi_align(f, r, 7, 1.0 / s, 2, 'max', True)
-                         for f, r, s in zip(feats, per_level, FPN_STRIDES)], None,
+                lambda: [wb.roi_align(f, r, 7, 1.0 / s, 2, 'max', True) for f, r, s in levels], None, None,
                 roi_align_bytes(per_level, feats, 2)))
     out.append(('roi_pool', f'{n_rois} rois, 4-level FPN 256ch, 7x7',
-                lambda: [wb.roi_pool(f, r, 7, 1.0 / s) for f, r, s in zip(feats, per_level, FPN_STRIDES)],
-                lambda: [torchvision.ops.roi_pool(f, r, 7, 1.0 / s) for f, r, s in zip(feats, per_level, FPN_STRIDES)],
-                None))
+                lambda: [wb.roi_pool(f, r, 7, 1.0 / s) for f, r, s in levels],
+                lambda: [torchvision.ops.roi_pool(f, r, 7, 1.0 / s) for f, r, s in levels], None, None))
     g = torch.Generator().manual_seed(5)
-    n_anchors, n_cls = (20000, 80)
+    n_anchors, n_cls = (20000, 80) if quick else (100000, 80)
     logits = torch.randn(n_anchors, n_cls, generator=g).to(device).requires_grad_()
     labels = torch.randint(0, n_cls + 1, (n_anchors,), generator=g).to(device)
     onehot = torch.nn.functional.one_hot(labels, n_cls + 1)[:, :n_cls].float()
 
     def wb_focal():
-        wb.sigmoid_focal_loss(logits, labels, 2.0, 0.25, reduction='sum').backward()
+        torch.autograd.grad(wb.sigmoid_focal_loss(logits, labels, 2.0, 0.25, reduction='sum'), logits)
 
-    def tv_focal():
-        torchvision.ops.sigmoid_focal_loss(logits, onehot, 0.25, 2.0, reduction='sum').backward()
-    out.append(('sigmoid_focal_loss fwd+bwd', f'{n_anchors} x {n_cls}', wb_focal, tv_focal, None))
+    def tv_focal():  # torchvision's focal loss is itself plain torch
+        torch.autograd.grad(torchvision.ops.sigmoid_focal_loss(logits, onehot, 0.25, 2.0, reduction='sum'), logits)
+    out.append(('sigmoid_focal_loss fwd+bwd', f'{n_anchors} x {n_cls}', wb_focal, tv_focal, None, None))
     return out
+
+
+def _ratio(a, b):
+    return round(a / b, 2) if b == b else ''  # b is NaN when there is no peer
 
 
 def run(device, repeat, quick):
@@ -183,20 +247,24 @@ def run(device, repeat, quick):
     rows = []
     peak = device_peak_bandwidth_gbs() if device == 'cuda' else None
     name = torch.cuda.get_device_name() if device == 'cuda' else (platform.processor() or platform.machine())
-    for op, size, fn, tv, nbytes in cases(device, quick):
-        times = timer([fn] + ([tv] if tv is not None else []), repeat)
-        t_wb = times[0]
-        t_tv = times[1] if tv is not None else float('nan')
+    for op, size, fn, tv, plain, nbytes in cases(device, quick):
+        peers = [p for p in (tv, plain) if p is not None]
+        times = iter(timer([fn] + peers, repeat))
+        t_wb = next(times)
+        t_tv = next(times) if tv is not None else float('nan')
+        t_plain = next(times) if plain is not None else float('nan')
         row = dict(device=device, device_name=name, op=op, size=size, workbench_ms=round(t_wb, 3),
-                   torchvision_ms=round(t_tv, 3) if tv is not None else '',
-                   ratio=round(t_wb / t_tv, 2) if tv is not None else '', bandwidth_gbs='', peak_gbs='')
+                   torchvision_ms=round(t_tv, 3) if tv is not None else '', ratio=_ratio(t_wb, t_tv),
+                   plain_torch_ms=round(t_plain, 3) if plain is not None else '',
+                   ratio_vs_plain=_ratio(t_wb, t_plain), bandwidth_gbs='', peak_gbs='')
         if nbytes and device == 'cuda':
             row['bandwidth_gbs'] = round(nbytes / (t_wb * 1e-3) / 1e9, 1)
             row['peak_gbs'] = round(peak, 1)
         rows.append(row)
         bw = f"  {row['bandwidth_gbs']} GB/s of {row['peak_gbs']}" if row['bandwidth_gbs'] else ''
         print(f"{device:5s} {op:28s} {size:42s} {row['workbench_ms']:>10} ms  tv {str(row['torchvision_ms']):>10} ms"
-              f"  ratio {str(row['ratio']):>6}{bw}", flush=True)
+              f"  ratio {str(row['ratio']):>6}  plain {str(row['plain_torch_ms']):>10} ms"
+              f"  ratio {str(row['ratio_vs_plain']):>6}{bw}", flush=True)
     return rows
 
 
