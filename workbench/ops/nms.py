@@ -231,19 +231,22 @@ _BOXES_PER_NMS_CALL = 170
 _CPU_PER_CLASS_MIN = 2 * _BOXES_PER_NMS_CALL
 
 
-def _per_class_nms_cpu(boxes_for_nms, scores, idxs, iou_threshold, offset=0):
+def _per_class_nms_cpu(boxes_for_nms, scores, idxs, iou_threshold, offset=0, shifted=True):
     """Exactly the keep list of one NMS over the class-shifted boxes, computed a group of whole categories at a
     time: same shifted coordinates (so the same IoU arithmetic), merged in the single call's order (score
-    descending, then index)."""
+    descending, then index). Unshifted boxes (`shifted=False`) take one call per category."""
     order = torch.sort(idxs, stable=True).indices
     counts = torch.unique_consecutive(idxs[order], return_counts=True)[1]
     n = idxs.numel()
     groups = max(1, min(counts.numel(), round(n / _BOXES_PER_NMS_CALL)))
-    class_ends = counts.cumsum(0)
-    targets = torch.arange(1, groups + 1) * n // groups
-    # cut after the first category whose cumulative count reaches each target; the last cut is at n
-    cuts = torch.unique(class_ends[torch.searchsorted(class_ends, targets)])
-    sizes = torch.diff(cuts, prepend=cuts.new_zeros(1)).tolist()
+    if shifted and groups < counts.numel():
+        class_ends = counts.cumsum(0)
+        targets = torch.arange(1, groups + 1) * n // groups
+        # cut after the first category whose cumulative count reaches each target; the last cut is at n
+        cuts = torch.unique(class_ends[torch.searchsorted(class_ends, targets)])
+        sizes = torch.diff(cuts, prepend=cuts.new_zeros(1)).tolist()
+    else:
+        sizes = counts.tolist()
     kept = [members[_nms_index_cpu(boxes_for_nms[members], scores[members], iou_threshold, offset)]
             for members in torch.split(order, sizes)]  # a loop over groups of categories, not boxes
     keep = torch.cat(kept) if kept else order[:0]
@@ -301,7 +304,7 @@ def batched_nms(boxes: torch.Tensor, scores: torch.Tensor, idxs: torch.Tensor, n
     elif nms_op is nms and not boxes.is_cuda and set(cfg) <= {'iou_threshold', 'offset', 'max_num'}:
         # mmcv's large-input path, per category, with one sort instead of a mask per category
         max_num = cfg.pop('max_num', -1)
-        keep = _per_class_nms_cpu(boxes_for_nms, scores, idxs, **cfg)
+        keep = _per_class_nms_cpu(boxes_for_nms, scores, idxs, **cfg, shifted=not class_agnostic)
         if max_num > 0:
             keep = keep[:max_num]
         boxes, scores = boxes[keep], scores[keep]
