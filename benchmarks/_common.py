@@ -242,6 +242,72 @@ def torchvision_resnet_fpn(depth, trainable_layers, returned_layers, extra_block
                                extra_blocks=extra_blocks)
 
 
+_WB_TO_TV_NAMES = [  # (workbench / mmdet prefix pattern, torchvision replacement), first match wins
+    (r'^backbone\.', 'backbone.body.'),
+    (r'^neck\.lateral_convs\.(\d+)\.conv\.', r'backbone.fpn.inner_blocks.\1.0.'),
+    (r'^rpn_head\.rpn_conv\.', 'rpn.head.conv.0.0.'),
+    (r'^rpn_head\.rpn_cls\.', 'rpn.head.cls_logits.'),
+    (r'^rpn_head\.rpn_reg\.', 'rpn.head.bbox_pred.'),
+    (r'^roi_head\.bbox_head\.shared_fcs\.0\.', 'roi_heads.box_head.fc6.'),
+    (r'^roi_head\.bbox_head\.shared_fcs\.1\.', 'roi_heads.box_head.fc7.'),
+    (r'^bbox_head\.cls_convs\.(\d+)\.conv\.', r'head.classification_head.conv.\1.0.'),
+    (r'^bbox_head\.reg_convs\.(\d+)\.conv\.', r'head.regression_head.conv.\1.0.'),
+    (r'^bbox_head\.retina_cls\.', 'head.classification_head.cls_logits.'),
+    (r'^bbox_head\.retina_reg\.', 'head.regression_head.bbox_reg.'),
+]
+
+
+def copy_weights_to_torchvision(wb_model, tv_model):
+    """Load the workbench model's weights into the torchvision model of the same architecture, so that both run
+    the same network: with random weights of their own the two RPNs would propose differently placed boxes, and
+    RoIAlign's cost depends on where the RoIs fall (FPN level, cache locality), which is not what is measured.
+
+    FPN outputs map level by level (RetinaNet's P6/P7 convs to torchvision's extra block); mmdet's softmax head
+    puts the background class last and regresses 4 numbers per foreground class, torchvision puts it first and
+    also regresses it (those 4 rows get zeros, they are never used); torchvision's box-coder weights (10, 10, 5, 5)
+    are the reciprocals of mmdet's target_stds (0.1, 0.1, 0.2, 0.2), so the regression rows copy unchanged.
+    Keys torchvision lacks (BatchNorm's num_batches_tracked when it uses FrozenBatchNorm2d) are skipped."""
+    import re
+
+    import torch
+    wb_sd, tv_sd = wb_model.state_dict(), tv_model.state_dict()
+    num_laterals = sum(1 for k in wb_sd if re.match(r'^neck\.lateral_convs\.\d+\.conv\.weight$', k))
+    out, done = {}, set()
+    for key, value in wb_sd.items():
+        fpn = re.match(r'^neck\.fpn_convs\.(\d+)\.conv\.(\w+)$', key)
+        if fpn:
+            i, param = int(fpn.group(1)), fpn.group(2)
+            name = (f'backbone.fpn.layer_blocks.{i}.0.{param}' if i < num_laterals
+                    else f'backbone.fpn.extra_blocks.p{6 + i - num_laterals}.{param}')
+        elif key.startswith('roi_head.bbox_head.fc_cls.'):
+            name = 'roi_heads.box_predictor.cls_score.' + key.rsplit('.', 1)[1]
+            value = torch.cat([value[-1:], value[:-1]])  # background last -> first
+        elif key.startswith('roi_head.bbox_head.fc_reg.'):
+            name = 'roi_heads.box_predictor.bbox_pred.' + key.rsplit('.', 1)[1]
+            value = torch.cat([value.new_zeros((4,) + value.shape[1:]), value])
+        else:
+            for pattern, repl in _WB_TO_TV_NAMES:
+                if re.match(pattern, key):
+                    name = re.sub(pattern, repl, key)
+                    break
+            else:
+                raise KeyError(f'copy_weights_to_torchvision: no torchvision name for {key!r}')
+        if name not in tv_sd:
+            if key.endswith('num_batches_tracked'):
+                continue
+            raise KeyError(f'copy_weights_to_torchvision: {key!r} maps to {name!r}, which torchvision lacks')
+        if tv_sd[name].shape != value.shape:
+            raise ValueError(f'copy_weights_to_torchvision: {key!r} {tuple(value.shape)} vs {name!r} '
+                             f'{tuple(tv_sd[name].shape)}')
+        out[name] = value
+        done.add(name)
+    missing = [k for k in tv_sd if k not in done and not k.endswith('num_batches_tracked')]
+    if missing:
+        raise KeyError(f'copy_weights_to_torchvision: torchvision weights left unset: {missing[:5]}')
+    tv_model.load_state_dict(out, strict=False)
+    return tv_model
+
+
 def bypass_torchvision_transform(model):
     """Make torchvision's GeneralizedRCNNTransform pass a normalised, already-sized batch through unchanged
     (only batching), so both libraries get the same input tensor and neither pays for resizing/normalising."""

@@ -10,6 +10,10 @@ Cases (random weights, batch 1, eval mode, torch.inference_mode):
   retinanet_r18_fpn  320x320: the small CPU model, workbench RetinaNet R18-FPN vs torchvision's RetinaNet class on a
                               resnet18 FPN backbone (same architecture; torchvision ships no R18 RetinaNet builder)
 
+Same weights: the torchvision model gets the workbench model's random weights (_common.copy_weights_to_torchvision),
+so both compute the same features (bit for bit up to torchvision's rounded anchors) and their RPNs propose the same
+boxes. With weights of their own the proposals differ, and with them where RoIAlign samples and what it costs.
+
 Fixing the number of detections: with random weights the class scores sit near the focal-loss prior (~0.01) or
 1/81, so the usual score threshold 0.05 would leave no boxes and the timing would skip all post-processing. Both
 libraries therefore run with score threshold 0: every level keeps its top 1000 candidates (RetinaNet; RPN: 1000 per
@@ -73,6 +77,7 @@ def build_pair(case):
     else:
         raise ValueError(f'unknown case {case!r}; choose from {CASES}')
     C.bypass_torchvision_transform(tv)
+    C.copy_weights_to_torchvision(wb, tv)  # the same network: same proposals, so RoIAlign does the same work
     return wb.eval(), tv.eval(), hw
 
 
@@ -83,8 +88,9 @@ def run_case(case, repeat, warmup, scale=1.0):
     variants = [('', wb)]
     if case == 'faster_rcnn_r50_fpn':
         C.seed_all(0)
-        variants.append((' (wb RoIAlign sampling_ratio=2, as torchvision)', C.build_workbench(
-            C.faster_rcnn_cfg(rcnn_score_thr=0.0, max_per_img=100, sampling_ratio=2)).eval()))
+        same_weights = C.build_workbench(C.faster_rcnn_cfg(rcnn_score_thr=0.0, max_per_img=100, sampling_ratio=2))
+        same_weights.load_state_dict(wb.state_dict())
+        variants.append((' (wb RoIAlign sampling_ratio=2, as torchvision)', same_weights.eval()))
     if scale != 1.0:
         h, w = max(64, int(h * scale) // 32 * 32), max(64, int(w * scale) // 32 * 32)
     g = torch.Generator().manual_seed(1)

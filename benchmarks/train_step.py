@@ -16,7 +16,9 @@ One difference stays: mmdet's config keeps BN affine parameters trainable in sta
 FrozenBatchNorm2d has none, so the workbench computes a few more (cheap) gradients. The RPN keeps 1000
 proposals after NMS in training in both (mmdet's ``rpn_proposal.max_per_img``; torchvision's
 ``rpn_post_nms_top_n_train`` set to match); samplers are each library's defaults (RPN 256 at 1:1, R-CNN 512 at 1:3).
-torchvision's resize/normalise transform is bypassed: both get the same tensors.
+torchvision's resize/normalise transform is bypassed: both get the same tensors. Both start from the same weights
+(the workbench model's, copied by ``_common.copy_weights_to_torchvision``), so the RPNs propose the same boxes and
+the RoI stage does the same work.
 
 Timing: workbench and torchvision steps interleaved in this process after --warmup steps each; median of
 --repeat. Peak memory: a fresh subprocess per case and library builds only that model, then samples its resident
@@ -64,6 +66,10 @@ def build_model(case, impl):
                                             frozen_bn=True)
         tv = FasterRCNN(backbone, num_classes=81, rpn_post_nms_top_n_train=1000)
     C.bypass_torchvision_transform(tv)
+    # the workbench model's weights (seed 0, built as above): both train the same network from the same point
+    C.seed_all(0)
+    cfg = C.retinanet_cfg(depth=50) if case == 'retinanet_r50_fpn' else C.faster_rcnn_cfg()
+    C.copy_weights_to_torchvision(C.build_workbench(cfg), tv)
     return tv.train()
 
 

@@ -81,3 +81,28 @@ def test_run_all_rejects_unknown_benchmark(tmp_path):
     proc = subprocess.run([sys.executable, str(BENCH / 'run_all.py'), '--only', 'nope', '--out-dir', str(tmp_path)],
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert proc.returncode != 0 and 'nope' in proc.stderr
+
+
+def test_torchvision_peer_gets_the_workbench_weights():
+    """The peer models run the same network: the same backbone/FPN features, and the R-CNN head's outputs in
+    torchvision's class order (background first) with the same regression rows."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import inference
+    finally:
+        sys.path.remove(str(BENCH))
+    import torch
+    img = torch.randn(1, 3, 128, 160, generator=torch.Generator().manual_seed(0))
+    for case in ('faster_rcnn_r50_fpn', 'retinanet_r18_fpn'):
+        wb, tv, _ = inference.build_pair(case)
+        with torch.inference_mode():
+            ours, theirs = wb.extract_feat(img), list(tv.backbone(img).values())
+            # P3-P6; torchvision's RetinaNet applies a ReLU before P7, mmdet's (relu_before_extra_convs=False) not
+            for a, b in list(zip(ours, theirs))[:5 if case.startswith('faster') else 4]:
+                torch.testing.assert_close(a, b)
+            if case.startswith('faster'):
+                feats = torch.randn(3, 256, 7, 7, generator=torch.Generator().manual_seed(1))
+                cls, reg = wb.roi_head.bbox_head(feats)
+                tv_cls, tv_reg = tv.roi_heads.box_predictor(tv.roi_heads.box_head(feats))
+                torch.testing.assert_close(tv_cls, torch.cat([cls[:, -1:], cls[:, :-1]], 1))
+                torch.testing.assert_close(tv_reg[:, 4:], reg)

@@ -36,7 +36,8 @@ class _ResBlockBase(BaseModule):
         def inner(x):
             out = self._residual(x)
             identity = self.downsample(x) if self.downsample is not None else x
-            return out + identity
+            out += identity  # in place, as mmdet: the last norm's backward does not need its output
+            return out
 
         if self.with_cp and x.requires_grad:
             out = cp.checkpoint(inner, x, use_reentrant=False)
