@@ -81,16 +81,28 @@ def build_pair(case):
     return wb.eval(), tv.eval(), hw
 
 
+SR2_SUFFIX = " (RoIAlign sampling_ratio=2 in both, torchvision's default)"
+
+
+def _torchvision_sr0(tv):
+    """A copy of torchvision's Faster R-CNN whose RoIAlign samples adaptively (sampling_ratio=0), as mmdet's config."""
+    import copy
+
+    from torchvision.ops import MultiScaleRoIAlign
+    tv0 = copy.deepcopy(tv)
+    tv0.roi_heads.box_roi_pool = MultiScaleRoIAlign(['0', '1', '2', '3'], 7, sampling_ratio=0)
+    return tv0.eval()
+
+
 def run_case(case, repeat, warmup, scale=1.0):
-    """Rows of one case: workbench vs torchvision; Faster R-CNN adds a row for the workbench model with
-    torchvision's RoIAlign sampling (sampling_ratio=2 instead of mmdet's adaptive 0), timed in the same rounds."""
+    """Rows of one case, workbench vs torchvision, all models timed in the same interleaved rounds. Faster R-CNN
+    gives two rows: mmdet's RoIAlign sampling (adaptive, sampling_ratio=0) in both, then torchvision's (2) in both."""
     wb, tv, (h, w) = build_pair(case)
-    variants = [('', wb)]
+    pairs = [('', wb, tv)]
     if case == 'faster_rcnn_r50_fpn':
-        C.seed_all(0)
-        same_weights = C.build_workbench(C.faster_rcnn_cfg(rcnn_score_thr=0.0, max_per_img=100, sampling_ratio=2))
-        same_weights.load_state_dict(wb.state_dict())
-        variants.append((' (wb RoIAlign sampling_ratio=2, as torchvision)', same_weights.eval()))
+        wb2 = C.build_workbench(C.faster_rcnn_cfg(rcnn_score_thr=0.0, max_per_img=100, sampling_ratio=2))
+        wb2.load_state_dict(wb.state_dict())
+        pairs = [('', wb, _torchvision_sr0(tv)), (SR2_SUFFIX, wb2.eval(), tv)]
     if scale != 1.0:
         h, w = max(64, int(h * scale) // 32 * 32), max(64, int(w * scale) // 32 * 32)
     g = torch.Generator().manual_seed(1)
@@ -105,19 +117,24 @@ def run_case(case, repeat, warmup, scale=1.0):
             counts[key] = sum(len(a) for a in res[0])
         return run
 
-    def run_tv():
-        with torch.inference_mode():
-            out = tv([img[0]])
-        counts['tv'] = len(out[0]['boxes'])
+    def tv_runner(model, key):
+        def run():
+            with torch.inference_mode():
+                out = model([img[0]])
+            counts[key] = len(out[0]['boxes'])
+        return run
 
-    fns = [run_tv] + [wb_runner(m, i) for i, (_, m) in enumerate(variants)]
+    fns = []
+    for i, (_, wb_model, tv_model) in enumerate(pairs):
+        fns += [tv_runner(tv_model, ('tv', i)), wb_runner(wb_model, ('wb', i))]
     wall, cpu = C.time_interleaved(fns, repeat, warmup)
     rows = []
-    for i, (suffix, _) in enumerate(variants):
-        t_wb, c_wb = wall[i + 1], cpu[i + 1]
-        rows.append(dict(case=case + suffix, input=f'{h}x{w}', workbench_ms=t_wb * 1e3, torchvision_ms=wall[0] * 1e3,
-                         ratio=t_wb / wall[0], wb_cpu_ms=c_wb * 1e3, tv_cpu_ms=cpu[0] * 1e3, cpu_ratio=c_wb / cpu[0],
-                         wb_dets=counts[i], tv_dets=counts['tv'], repeat=repeat, threads=torch.get_num_threads()))
+    for i, (suffix, _, _) in enumerate(pairs):
+        (t_tv, t_wb), (c_tv, c_wb) = wall[2 * i:2 * i + 2], cpu[2 * i:2 * i + 2]
+        rows.append(dict(case=case + suffix, input=f'{h}x{w}', workbench_ms=t_wb * 1e3, torchvision_ms=t_tv * 1e3,
+                         ratio=t_wb / t_tv, wb_cpu_ms=c_wb * 1e3, tv_cpu_ms=c_tv * 1e3, cpu_ratio=c_wb / c_tv,
+                         wb_dets=counts[('wb', i)], tv_dets=counts[('tv', i)], repeat=repeat,
+                         threads=torch.get_num_threads()))
     return rows
 
 

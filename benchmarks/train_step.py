@@ -45,10 +45,23 @@ COLUMNS = ['case', 'input', 'workbench_s_it', 'torchvision_s_it', 'ratio', 'wb_c
 CASES = ('retinanet_r50_fpn', 'faster_rcnn_r50_fpn')
 
 
+SR2_SUFFIX = ' (RoIAlign sampling_ratio=2 in both, torchvision\'s default)'
+
+
+def pairs(case):
+    """(row suffix, workbench impl, torchvision impl) compared for a case. Faster R-CNN: mmdet's config samples
+    RoIAlign adaptively (sampling_ratio=0), torchvision's default is 2; the first row configures torchvision like
+    mmdet, the second the workbench like torchvision."""
+    if case.startswith('faster'):
+        return [('', 'workbench', 'torchvision_sr0'), (SR2_SUFFIX, 'workbench_sr2', 'torchvision')]
+    return [('', 'workbench', 'torchvision')]
+
+
 def build_model(case, impl):
-    """The workbench or torchvision model of a case, in train mode. impl 'workbench_sr2': the workbench Faster
-    R-CNN with torchvision's RoIAlign sampling (sampling_ratio=2 instead of mmdet's adaptive 0)."""
+    """The model of a case in train mode. impl: 'workbench', 'workbench_sr2' (RoIAlign sampling_ratio=2 instead
+    of mmdet's adaptive 0), 'torchvision', 'torchvision_sr0' (its RoIAlign with sampling_ratio=0, as mmdet)."""
     from torchvision.models.detection import FasterRCNN, RetinaNet
+    from torchvision.ops import MultiScaleRoIAlign
     from torchvision.ops.feature_pyramid_network import LastLevelP6P7
     if case not in CASES:
         raise ValueError(f'unknown case {case!r}; choose from {CASES}')
@@ -64,7 +77,8 @@ def build_model(case, impl):
     else:
         backbone = C.torchvision_resnet_fpn(50, trainable_layers=3, returned_layers=None, extra_blocks=None,
                                             frozen_bn=True)
-        tv = FasterRCNN(backbone, num_classes=81, rpn_post_nms_top_n_train=1000)
+        roi_pool = MultiScaleRoIAlign(['0', '1', '2', '3'], 7, sampling_ratio=0 if impl.endswith('sr0') else 2)
+        tv = FasterRCNN(backbone, num_classes=81, rpn_post_nms_top_n_train=1000, box_roi_pool=roi_pool)
     C.bypass_torchvision_transform(tv)
     # the workbench model's weights (seed 0, built as above): both train the same network from the same point
     C.seed_all(0)
@@ -186,25 +200,28 @@ def main(argv=None):
     size, repeat, warmup = (128, 1, 1) if args.quick else (args.size, args.repeat, args.warmup)
     rows = []
     for case in [c for c in args.cases.split(',') if c]:
-        impls = ['torchvision', 'workbench'] + (['workbench_sr2'] if case.startswith('faster') else [])
+        case_pairs = pairs(case)
+        impls = list(dict.fromkeys(impl for _, wb_impl, tv_impl in case_pairs for impl in (tv_impl, wb_impl)))
         fns = [step_fn(case, impl, size, args.batch) for impl in impls]
         wall, cpu = C.time_interleaved(fns, repeat, warmup)
         del fns
-        row = dict(case=case, input=f'{args.batch}x3x{size}x{size}', workbench_s_it=wall[1], torchvision_s_it=wall[0],
-                   ratio=wall[1] / wall[0], wb_cpu_s_it=cpu[1], tv_cpu_s_it=cpu[0], cpu_ratio=cpu[1] / cpu[0],
-                   repeat=repeat, threads=torch.get_num_threads())
-        if not args.no_memory:
-            m_wb = measure_memory(case, 'workbench', size, args.batch, args.threads)
-            m_tv = measure_memory(case, 'torchvision', size, args.batch, args.threads)
-            row.update(wb_peak_mb=m_wb['peak_mb'], tv_peak_mb=m_tv['peak_mb'],
-                       wb_train_mb=m_wb['peak_mb'] - m_wb['base_mb'], tv_train_mb=m_tv['peak_mb'] - m_tv['base_mb'])
-            row['mem_ratio'] = row['wb_train_mb'] / row['tv_train_mb']
-        rows.append(row)
-        if len(impls) == 3:
-            rows.append(dict(row, case=case + ' (wb RoIAlign sampling_ratio=2, as torchvision)', workbench_s_it=wall[2],
-                             ratio=wall[2] / wall[0], wb_cpu_s_it=cpu[2], cpu_ratio=cpu[2] / cpu[0],
-                             wb_peak_mb='', wb_train_mb='', mem_ratio=''))
-        C.print_table(rows[-len(impls) + 1:], COLUMNS)
+        wall, cpu = dict(zip(impls, wall)), dict(zip(impls, cpu))
+        case_rows = []
+        for suffix, wb_impl, tv_impl in case_pairs:
+            row = dict(case=case + suffix, input=f'{args.batch}x3x{size}x{size}', workbench_s_it=wall[wb_impl],
+                       torchvision_s_it=wall[tv_impl], ratio=wall[wb_impl] / wall[tv_impl],
+                       wb_cpu_s_it=cpu[wb_impl], tv_cpu_s_it=cpu[tv_impl], cpu_ratio=cpu[wb_impl] / cpu[tv_impl],
+                       repeat=repeat, threads=torch.get_num_threads())
+            if not args.no_memory:
+                m_wb = measure_memory(case, wb_impl, size, args.batch, args.threads)
+                m_tv = measure_memory(case, tv_impl, size, args.batch, args.threads)
+                row.update(wb_peak_mb=m_wb['peak_mb'], tv_peak_mb=m_tv['peak_mb'],
+                           wb_train_mb=m_wb['peak_mb'] - m_wb['base_mb'],
+                           tv_train_mb=m_tv['peak_mb'] - m_tv['base_mb'])
+                row['mem_ratio'] = row['wb_train_mb'] / row['tv_train_mb']
+            case_rows.append(row)
+        rows += case_rows
+        C.print_table(case_rows, COLUMNS)
     C.print_table(rows, COLUMNS, title='Training step, CPU (ratio = workbench / torchvision)')
     C.write_csv(Path(args.out_dir) / 'train_step.csv', rows, COLUMNS)
     return rows
