@@ -162,3 +162,43 @@ def test_format_results_proposals_and_temp_dir(golden_ann):
     finally:
         tmp.cleanup()
     assert not osp.exists(files['proposal'])
+
+
+def test_det2json_numbers_equal_the_row_by_row_conversion(golden_ann):
+    """The vectorised conversion gives mmdet's numbers: xyxy2xywh of each row (widths in float64 after the
+    conversion) and float(score), in image, class, row order."""
+    ds = CocoDataset(ann_file=str(golden_ann), pipeline=[], classes=CLASSES, test_mode=True)
+    rng = np.random.default_rng(0)
+    results = []
+    for _ in range(len(ds)):
+        per_class = []
+        for _ in CLASSES:
+            xy = rng.uniform(0, 300, (int(rng.integers(0, 4)), 2))
+            boxes = np.hstack([xy, xy + rng.uniform(1, 90, xy.shape), rng.uniform(0, 1, (len(xy), 1))])
+            per_class.append(boxes.astype(np.float32))
+        results.append(per_class)
+    expected = [dict(image_id=ds.img_ids[i], bbox=ds.xyxy2xywh(row), score=float(row[4]),
+                     category_id=ds.cat_ids[label])
+                for i in range(len(ds)) for label, boxes in enumerate(results[i]) for row in boxes]
+    assert expected and ds._det2json(results) == expected
+    props = [np.vstack(r) for r in results]
+    assert ds._proposal2json(props) == [dict(d, category_id=1) for d in expected]
+
+
+def test_evaluate_several_metrics_at_once_equals_one_by_one(tmp_path, golden_ann):
+    """evaluate() keeps the result dicts in memory; a second metric on the same detections must not see the keys
+    the first one's loadRes added, and the json files written on request hold the same detections."""
+    ds = CocoDataset(ann_file=str(golden_ann), pipeline=[], classes=CLASSES, test_mode=True)
+    det = _perfect_results(ds)
+    for r in det:  # a shifted copy of every box: not a perfect score
+        for lab, boxes in enumerate(r):
+            if len(boxes):
+                shifted = boxes.copy()
+                shifted[:, :4] += 7
+                shifted[:, 4] = 0.95
+                r[lab] = np.vstack([boxes, shifted])
+    both = ds.evaluate(det, metric=['bbox', 'proposal'], logger='silent', jsonfile_prefix=str(tmp_path / 'r'))
+    alone = {**ds.evaluate(det, metric='bbox', logger='silent'), **ds.evaluate(det, metric='proposal', logger='silent')}
+    assert both == alone
+    assert 0 < both['bbox_mAP'] < 1
+    assert json.load(open(tmp_path / 'r.bbox.json')) == ds._det2json(det)

@@ -192,21 +192,34 @@ class CocoDataset(CustomDataset):
         b = bbox.tolist()
         return [b[0], b[1], b[2] - b[0], b[3] - b[1]]
 
+    @staticmethod
+    def _xywh_and_scores(bboxes):
+        """COCO [x, y, w, h] lists and float scores of (n, 5) rows, the numbers ``xyxy2xywh`` gives row by row
+        (w = x2 - x1 computed in float64 after the conversion, as there), for a whole array at once."""
+        b = np.array(bboxes[:, :4], dtype=np.float64)
+        b[:, 2:] -= b[:, :2]
+        return b.tolist(), np.asarray(bboxes[:, 4], dtype=np.float64).tolist()
+
     def _proposal2json(self, results):
         out = []
         for idx in range(len(self)):
-            for row in results[idx]:
-                out.append(dict(image_id=self.img_ids[idx], bbox=self.xyxy2xywh(row), score=float(row[4]),
-                                category_id=1))
+            img_id = self.img_ids[idx]
+            xywh, scores = self._xywh_and_scores(np.asarray(results[idx]).reshape(-1, 5))
+            out.extend({'image_id': img_id, 'bbox': box, 'score': score, 'category_id': 1}
+                       for box, score in zip(xywh, scores))
         return out
 
     def _det2json(self, results):
         out = []
         for idx in range(len(self)):
+            img_id = self.img_ids[idx]
             for label, bboxes in enumerate(results[idx]):
-                for row in bboxes:
-                    out.append(dict(image_id=self.img_ids[idx], bbox=self.xyxy2xywh(row), score=float(row[4]),
-                                    category_id=self.cat_ids[label]))
+                if len(bboxes) == 0:
+                    continue
+                category_id = self.cat_ids[label]
+                xywh, scores = self._xywh_and_scores(bboxes)
+                out.extend({'image_id': img_id, 'bbox': box, 'score': score, 'category_id': category_id}
+                           for box, score in zip(xywh, scores))
         return out
 
     def _segm2json(self, results):
@@ -234,37 +247,47 @@ class CocoDataset(CustomDataset):
                                           segmentation=rle))
         return bbox_json, segm_json
 
+    def _results2json_lists(self, results):
+        """{'bbox'|'proposal'|'segm': list of COCO result dicts} — what ``results2json`` writes, in memory."""
+        if isinstance(results[0], list):
+            det = self._det2json(results)
+            return {'bbox': det, 'proposal': det}
+        if isinstance(results[0], tuple):
+            bbox_json, segm_json = self._segm2json(results)
+            return {'bbox': bbox_json, 'proposal': bbox_json, 'segm': segm_json}
+        if isinstance(results[0], np.ndarray):
+            return {'proposal': self._proposal2json(results)}
+        raise TypeError(f'results2json: unsupported result type {type(results[0]).__name__}')
+
+    def _write_json_lists(self, lists, outfile_prefix):
+        parent = osp.dirname(osp.abspath(outfile_prefix))
+        os.makedirs(parent, exist_ok=True)
+        files = {}
+        for kind, content in lists.items():
+            # detections are written once, as .bbox.json, and serve the proposal metric too (as in mmdet)
+            suffix = 'bbox' if kind == 'proposal' and 'bbox' in lists else kind
+            files[kind] = f'{outfile_prefix}.{suffix}.json'
+            if suffix == kind:
+                dump_file(content, files[kind])
+        return files
+
     def results2json(self, results, outfile_prefix):
         """Write results as COCO json files; returns {'bbox'|'proposal'|'segm': path}.
 
         results: per image, a list per class of (n, 5) arrays (det), a (det, segm) tuple (instance segmentation),
         or one (n, 5) array (proposals).
         """
-        files = {}
-        parent = osp.dirname(osp.abspath(outfile_prefix))
-        os.makedirs(parent, exist_ok=True)
-        if isinstance(results[0], list):
-            files['bbox'] = files['proposal'] = f'{outfile_prefix}.bbox.json'
-            dump_file(self._det2json(results), files['bbox'])
-        elif isinstance(results[0], tuple):
-            bbox_json, segm_json = self._segm2json(results)
-            files['bbox'] = files['proposal'] = f'{outfile_prefix}.bbox.json'
-            files['segm'] = f'{outfile_prefix}.segm.json'
-            dump_file(bbox_json, files['bbox'])
-            dump_file(segm_json, files['segm'])
-        elif isinstance(results[0], np.ndarray):
-            files['proposal'] = f'{outfile_prefix}.proposal.json'
-            dump_file(self._proposal2json(results), files['proposal'])
-        else:
-            raise TypeError(f'results2json: unsupported result type {type(results[0]).__name__}')
-        return files
+        return self._write_json_lists(self._results2json_lists(results), outfile_prefix)
 
-    def format_results(self, results, jsonfile_prefix=None, **kwargs):
-        """Write the json files (to a temporary folder unless ``jsonfile_prefix``); returns (files, tmp_dir)."""
+    def _check_results(self, results):
         if not isinstance(results, list):
             raise TypeError(f'results must be a list, got {type(results).__name__}')
         if len(results) != len(self):
             raise ValueError(f'The length of results is not equal to the dataset len: {len(results)} != {len(self)}')
+
+    def format_results(self, results, jsonfile_prefix=None, **kwargs):
+        """Write the json files (to a temporary folder unless ``jsonfile_prefix``); returns (files, tmp_dir)."""
+        self._check_results(results)
         tmp_dir = None
         if jsonfile_prefix is None:
             tmp_dir = tempfile.TemporaryDirectory()
@@ -302,59 +325,63 @@ class CocoDataset(CustomDataset):
         if metric_items is not None and not isinstance(metric_items, list):
             metric_items = [metric_items]
         backend = backend or self.eval_backend
-        result_files, tmp_dir = self.format_results(results, jsonfile_prefix)
+        self._check_results(results)
+        # the COCO result dicts stay in memory (the json round trip gives back the same numbers); they are written
+        # to files only when the caller asks for them with jsonfile_prefix
+        result_lists = self._results2json_lists(results)
+        if jsonfile_prefix is not None:
+            self._write_json_lists(result_lists, jsonfile_prefix)
         eval_results = OrderedDict()
-        try:
-            for m in metrics:
-                print_log(f'Evaluating {m}...', logger=logger)
-                if m == 'proposal_fast':
-                    if isinstance(results[0], tuple):
-                        raise KeyError('proposal_fast is not supported for instance segmentation results')
-                    props = results if isinstance(results[0], np.ndarray) else \
-                        [np.vstack(r) for r in results]
-                    ar = self.fast_eval_recall(props, proposal_nums, iou_thrs, logger='silent')
-                    print_log('\n' + '\n'.join(f'AR@{n}\t{ar[i]:.4f}' for i, n in enumerate(proposal_nums)),
-                              logger=logger)
-                    for i, n in enumerate(proposal_nums):
-                        eval_results[f'AR@{n}'] = ar[i]
-                    continue
-                iou_type = 'bbox' if m == 'proposal' else m
-                if m not in result_files:
-                    raise KeyError(f'{m} is not in results')
-                from .utils import load_file
-                predictions = load_file(result_files[m])
-                if not predictions:
-                    print_log('The testing results of the whole dataset is empty.', logger=logger,
-                              level=30)
-                    break
-                coco_eval = coco_evaluate(self.coco, predictions, iou_type, cat_ids=self.cat_ids,
-                                          img_ids=self.img_ids, max_dets=list(proposal_nums), iou_thrs=iou_thrs,
-                                          use_cats=(m != 'proposal'), backend=backend, logger=logger)
-                if m == 'proposal':
-                    items = metric_items or ['AR@100', 'AR@300', 'AR@1000', 'AR_s@1000', 'AR_m@1000', 'AR_l@1000']
-                    self._check_items(items, proposal_nums)
-                    for item in items:
-                        eval_results[item] = float(f'{coco_eval.stats[COCO_METRIC_NAMES[item]]:.4f}')
-                    self.eval_dataframes[m] = coco_eval_to_dataframe(coco_eval)
-                    continue
-                self.eval_dataframes[m] = coco_eval_to_dataframe(coco_eval, list(self.CLASSES))
-                if classwise:
-                    per_class = classwise_ap(coco_eval, list(self.CLASSES))
-                    cells = [(name, f'{ap:0.3f}') for name, ap in per_class]
-                    ncol = min(6, len(cells) * 2)
-                    flat = [x for pair in cells for x in pair]
-                    header = ['category', 'AP'] * (ncol // 2)
-                    rows = [flat[i:i + ncol] for i in range(0, len(flat), ncol)]
-                    print_log('\n' + ascii_table([header] + rows), logger=logger)
-                items = metric_items or ['mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l']
+        used = set()
+        for m in metrics:
+            print_log(f'Evaluating {m}...', logger=logger)
+            if m == 'proposal_fast':
+                if isinstance(results[0], tuple):
+                    raise KeyError('proposal_fast is not supported for instance segmentation results')
+                props = results if isinstance(results[0], np.ndarray) else \
+                    [np.vstack(r) for r in results]
+                ar = self.fast_eval_recall(props, proposal_nums, iou_thrs, logger='silent')
+                print_log('\n' + '\n'.join(f'AR@{n}\t{ar[i]:.4f}' for i, n in enumerate(proposal_nums)),
+                          logger=logger)
+                for i, n in enumerate(proposal_nums):
+                    eval_results[f'AR@{n}'] = ar[i]
+                continue
+            iou_type = 'bbox' if m == 'proposal' else m
+            if m not in result_lists:
+                raise KeyError(f'{m} is not in results')
+            predictions = result_lists[m]
+            if id(predictions) in used:  # loadRes adds keys to the dicts: a second metric gets fresh ones
+                predictions = [dict(p) for p in predictions]
+            used.add(id(predictions))
+            if not predictions:
+                print_log('The testing results of the whole dataset is empty.', logger=logger,
+                          level=30)
+                break
+            coco_eval = coco_evaluate(self.coco, predictions, iou_type, cat_ids=self.cat_ids,
+                                      img_ids=self.img_ids, max_dets=list(proposal_nums), iou_thrs=iou_thrs,
+                                      use_cats=(m != 'proposal'), backend=backend, logger=logger)
+            if m == 'proposal':
+                items = metric_items or ['AR@100', 'AR@300', 'AR@1000', 'AR_s@1000', 'AR_m@1000', 'AR_l@1000']
                 self._check_items(items, proposal_nums)
                 for item in items:
-                    eval_results[f'{m}_{item}'] = float(f'{coco_eval.stats[COCO_METRIC_NAMES[item]]:.4f}')
-                ap = coco_eval.stats[:6]
-                eval_results[f'{m}_mAP_copypaste'] = ' '.join(f'{v:.4f}' for v in ap)
-        finally:
-            if tmp_dir is not None:
-                tmp_dir.cleanup()
+                    eval_results[item] = float(f'{coco_eval.stats[COCO_METRIC_NAMES[item]]:.4f}')
+                self.eval_dataframes[m] = coco_eval_to_dataframe(coco_eval)
+                continue
+            self.eval_dataframes[m] = coco_eval_to_dataframe(coco_eval, list(self.CLASSES))
+            if classwise:
+                per_class = classwise_ap(coco_eval, list(self.CLASSES))
+                cells = [(name, f'{ap:0.3f}') for name, ap in per_class]
+                ncol = min(6, len(cells) * 2)
+                flat = [x for pair in cells for x in pair]
+                header = ['category', 'AP'] * (ncol // 2)
+                rows = [flat[i:i + ncol] for i in range(0, len(flat), ncol)]
+                print_log('\n' + ascii_table([header] + rows), logger=logger)
+            items = metric_items or ['mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l']
+            self._check_items(items, proposal_nums)
+            for item in items:
+                eval_results[f'{m}_{item}'] = float(f'{coco_eval.stats[COCO_METRIC_NAMES[item]]:.4f}')
+            ap = coco_eval.stats[:6]
+            eval_results[f'{m}_mAP_copypaste'] = ' '.join(f'{v:.4f}' for v in ap)
         return eval_results
 
     @staticmethod
