@@ -211,15 +211,18 @@ class CocoDataset(CustomDataset):
 
     def _det2json(self, results):
         out = []
+        cat_ids = np.asarray(self.cat_ids)
         for idx in range(len(self)):
             img_id = self.img_ids[idx]
-            for label, bboxes in enumerate(results[idx]):
-                if len(bboxes) == 0:
-                    continue
-                category_id = self.cat_ids[label]
-                xywh, scores = self._xywh_and_scores(bboxes)
-                out.extend({'image_id': img_id, 'bbox': box, 'score': score, 'category_id': category_id}
-                           for box, score in zip(xywh, scores))
+            per_class = results[idx]
+            counts = [len(b) for b in per_class]
+            if not any(counts):
+                continue
+            # all classes of an image in one array: one conversion per image, not one per (image, class)
+            xywh, scores = self._xywh_and_scores(np.concatenate([np.asarray(b).reshape(-1, 5) for b in per_class]))
+            labels = np.repeat(cat_ids[:len(counts)], counts).tolist()
+            out.extend({'image_id': img_id, 'bbox': box, 'score': score, 'category_id': category_id}
+                       for box, score, category_id in zip(xywh, scores, labels))
         return out
 
     def _segm2json(self, results):
