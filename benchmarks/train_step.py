@@ -190,7 +190,7 @@ def measure_memory(case, impl, size, batch, threads):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--repeat', type=int, default=3)
+    p.add_argument('--repeat', type=int, default=5)
     p.add_argument('--warmup', type=int, default=1)
     p.add_argument('--cases', default=','.join(CASES))
     p.add_argument('--size', type=int, default=512)

@@ -105,3 +105,18 @@ def test_torchvision_peer_gets_the_workbench_weights():
                 tv_cls, tv_reg = tv.roi_heads.box_predictor(tv.roi_heads.box_head(feats))
                 torch.testing.assert_close(tv_cls, torch.cat([cls[:, -1:], cls[:, :-1]], 1))
                 torch.testing.assert_close(tv_reg[:, 4:], reg)
+
+
+def test_ops_smoke(tmp_path):
+    out = _run('ops.py', '--device', 'cpu', '--quick', '--repeat', '1', '--threads', '1', '--csv',
+               str(tmp_path / 'ops.csv'))
+    rows = _rows(tmp_path / 'ops.csv')
+    ops = {r['op'] for r in rows}
+    assert {'nms', 'batched_nms', 'roi_align avg', 'roi_align avg fwd+bwd', 'bbox_overlaps',
+            'sigmoid_focal_loss fwd+bwd'} <= ops
+    sizes = [r['size'] for r in rows if r['op'] == 'batched_nms']
+    assert sizes == ['1000 boxes, 80 classes', '5000 boxes, 80 classes']
+    nms_rows = [r for r in rows if r['op'] == 'nms']
+    # both peers were timed: torchvision's kernel and the plain-torch greedy loop
+    assert all(float(r['torchvision_ms']) > 0 and float(r['plain_torch_ms']) > 0 for r in nms_rows)
+    assert 'ratio' in out
