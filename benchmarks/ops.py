@@ -56,7 +56,7 @@ def fpn_inputs(n_rois, channels=256, batch=1, seed=0, device='cpu', dtype=torch.
 
 
 def time_cpu(fns, repeat, budget_s=6.0, min_runs=3):
-    """Best-of-`repeat` wall time (ms) of each callable, run interleaved (A, B, A, B, ...) after one warm-up each.
+    """Best-of-`repeat` wall time (ms) of each callable, run interleaved (A, B, B, A, ...) after one warm-up each.
 
     The minimum, not the median: on a shared machine other processes only ever add time, and interleaving exposes
     both ops to the same background load. A callable that has used up `budget_s` stops after `min_runs` runs (the
@@ -66,8 +66,10 @@ def time_cpu(fns, repeat, budget_s=6.0, min_runs=3):
     best = [math.inf] * len(fns)
     runs = [0] * len(fns)
     spent = [0.0] * len(fns)
-    for _ in range(repeat):
-        for i, fn in enumerate(fns):
+    for r in range(repeat):
+        # A, B then B, A: neither side always runs right after the other's allocations
+        for i in (range(len(fns)) if r % 2 == 0 else reversed(range(len(fns)))):
+            fn = fns[i]
             if runs[i] >= min_runs and spent[i] > budget_s:
                 continue
             t0 = time.perf_counter()
