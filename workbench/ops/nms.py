@@ -1,7 +1,8 @@
 """Non-maximum suppression family with mmcv 1.x semantics: `nms`, `soft_nms`, `batched_nms`, `nms_match`.
 
-CPU: torchvision's compiled NMS (offset 1 is handled exactly by shifting x2/y2 in float64, see `_nms_index_cpu`),
-vectorised torch for soft-NMS (one Python step per *kept* box) and nms_match. CUDA: `cuda/nms.cu`, a bitmask kernel
+CPU: torchvision's compiled NMS (offset 1 is handled exactly by shifting x2/y2 in float64, see `_nms_index_cpu`); from
+2048 boxes on, the same keep list from the sparse overlap graph (`_nms_sparse`, several times faster); vectorised
+torch for soft-NMS (one Python step per *kept* box) and nms_match. CUDA: `cuda/nms.cu`, a bitmask kernel
 plus an on-device reduction kernel, so the whole suppression runs without a per-box host round trip.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ import warnings
 import numpy as np
 import torch
 
-from workbench.ops import _cuda
+from workbench.ops import _cpu_parallel, _cuda, _nms_sparse
 
 _NMS_THREADS = 64  # one uint64 mask word per 64 boxes
 
@@ -55,8 +56,9 @@ def _nms_index_cpu(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: flo
         # torchvision has no offset. In float64 the shifted widths (x2 + 1) - x1 are exactly x2 - x1 + 1 for
         # float32 inputs, so suppression decisions equal mmcv's offset=1 kernel.
         b = boxes.double()
-        b = torch.cat([b[:, :2], b[:, 2:] + offset], dim=1)
-        return torch.ops.torchvision.nms(b, scores.double(), float(iou_threshold))
+        boxes, scores = torch.cat([b[:, :2], b[:, 2:] + offset], dim=1), scores.double()
+    if _nms_sparse.applicable(boxes, iou_threshold):
+        return _nms_sparse.nms_index(boxes, scores, float(iou_threshold))
     # the registered kernel itself (importing torchvision registers it): torchvision.ops.nms only adds API-usage
     # logging around it, which per-category calls would pay many times
     return torch.ops.torchvision.nms(boxes, scores, float(iou_threshold))
@@ -233,6 +235,7 @@ _NMS_OPS = {'nms': nms, 'soft_nms': soft_nms}
 # that size one call is cheaper.
 _BOXES_PER_NMS_CALL = 170
 _CPU_PER_CLASS_MIN = 2 * _BOXES_PER_NMS_CALL
+_BOXES_PER_THREAD = 1000  # below this a thread hand-off costs more than the NMS calls it would take over
 
 
 def _per_class_nms_cpu(boxes_for_nms, scores, idxs, iou_threshold, offset=0, shifted=True):
@@ -251,8 +254,14 @@ def _per_class_nms_cpu(boxes_for_nms, scores, idxs, iou_threshold, offset=0, shi
         sizes = torch.diff(cuts, prepend=cuts.new_zeros(1)).tolist()
     else:
         sizes = counts.tolist()
-    kept = [members[_nms_index_cpu(boxes_for_nms[members], scores[members], iou_threshold, offset)]
-            for members in torch.split(order, sizes)]  # a loop over groups of categories, not boxes
+    groups = torch.split(order, sizes)
+
+    def run(first, last):  # a loop over groups of categories, not boxes
+        return [members[_nms_index_cpu(boxes_for_nms[members], scores[members], iou_threshold, offset)]
+                for members in groups[first:last]]
+    # the kernel is single-threaded: the groups are shared out over torch's threads
+    slices = _cpu_parallel.even_slices(len(groups), _cpu_parallel.split_count(n, _BOXES_PER_THREAD))
+    kept = [k for part in _cpu_parallel.run_pieces(run, slices) for k in part]
     keep = torch.cat(kept) if kept else order[:0]
     keep = keep.sort().values  # index order, then a stable sort by score
     return keep[torch.sort(scores[keep], descending=True, stable=True).indices]

@@ -1,11 +1,12 @@
 """RoIAlign (`roi_align`, `RoIAlign`) with mmcv 1.x semantics: avg or max pooling per bin, `aligned` half-pixel
 shift, adaptive (`sampling_ratio=0`) or fixed sample grid; forward and backward.
 
-CPU: avg mode is torchvision's compiled `roi_align` (identical arithmetic: same half-pixel shift, same
-`ceil(roi_size / output_size)` adaptive grid, same bilinear border rules); max mode, which torchvision lacks, is a
-max-pool over torchvision's roi_align evaluated at every sample point (`_roi_align_max_cpu`), differentiated by
-autograd. CUDA: `cuda/roi_align.cu`; its backward accumulates with atomicAdd, so float sums land in a run-dependent
-order (not bitwise deterministic).
+CPU: avg mode is torchvision's compiled `roi_align` kernels (identical arithmetic: same half-pixel shift, same
+`ceil(roi_size / output_size)` adaptive grid, same bilinear border rules), run on all of torch's threads one slice
+of channels each (`_RoIAlignCPU`; the kernels themselves use one core), bitwise equal to a single call; max mode,
+which torchvision lacks, is a max-pool over that roi_align evaluated at every sample point (`_roi_align_max_cpu`),
+differentiated by autograd. CUDA: `cuda/roi_align.cu`; its backward accumulates with atomicAdd, so float sums land
+in a run-dependent order (not bitwise deterministic).
 """
 from __future__ import annotations
 
@@ -13,13 +14,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.autograd import Function
+from torch.autograd.function import once_differentiable
 from torch.nn.modules.utils import _pair
 
-from workbench.ops import _cuda
+from workbench.ops import _cpu_parallel, _cuda
 
 _POOL_MODES = {'max': 0, 'avg': 1}
 # Elements of the dense sample grid kept at once by the CPU max mode; bounds memory for 1000s of large rois.
 _CHUNK_ELEMS = 1 << 24
+# Output elements (rois x channels x bins) below which a slice is not worth a thread: ~1-5 ms of kernel time.
+_MIN_OUTPUTS_PER_THREAD = 1 << 17
 
 
 def _check(input, rois, pool_mode, fn='roi_align'):
@@ -61,7 +65,6 @@ def _roi_align_max_cpu(input, rois, output_size, spatial_scale, sampling_ratio, 
     winning sample's four bilinear neighbours, as mmcv's backward does. The sample coordinates are computed in a
     different order than mmcv's kernel, so results agree to float rounding of the coordinates, not bitwise.
     """
-    import torchvision
     ph, pw = output_size
     k, c = rois.size(0), input.size(1)
     rois = rois.to(input.dtype)
@@ -78,14 +81,51 @@ def _roi_align_max_cpu(input, rois, output_size, spatial_scale, sampling_ratio, 
             continue
         step = max(1, _CHUNK_ELEMS // (c * ph * a * pw * b))  # bound the (rois, C, ph*a, pw*b) temporary
         for s in range(0, sel.numel(), step):
-            dense = torchvision.ops.roi_align(input, rois[sel_dev[s:s + step]], (ph * a, pw * b), spatial_scale, 1,
-                                              aligned)
+            dense = _RoIAlignCPU.apply(input, rois[sel_dev[s:s + step]], (ph * a, pw * b), spatial_scale, 1,
+                                       aligned)
             pieces.append(F.max_pool2d(dense, (a, b), (a, b)))
             order.append(sel[s:s + step])
     out = torch.cat(pieces)
     inverse = torch.empty(k, dtype=torch.long)
     inverse[torch.cat(order)] = torch.arange(k)
     return out.index_select(0, inverse.to(out.device))
+
+
+def _channel_slices(k: int, c: int, bins: int) -> list[tuple[int, int]]:
+    return _cpu_parallel.even_slices(c, _cpu_parallel.split_count(k * c * bins, _MIN_OUTPUTS_PER_THREAD))
+
+
+class _RoIAlignCPU(Function):
+    """Avg-mode RoIAlign on CPU: torchvision's kernels per slice of channels, on parallel threads. Channels are
+    independent in RoIAlign, so the concatenated slices equal one call bit for bit, forward and backward."""
+
+    @staticmethod
+    def forward(ctx, input, rois, output_size, spatial_scale, sampling_ratio, aligned):
+        ph, pw = output_size
+        rois = rois.to(input.dtype).contiguous()
+        slices = _channel_slices(rois.size(0), input.size(1), ph * pw)
+        ops = _cpu_parallel.torchvision_ops()
+
+        def run(c0, c1):
+            return ops.roi_align(input[:, c0:c1], rois, spatial_scale, ph, pw, sampling_ratio, aligned)
+        out = _cpu_parallel.run_pieces(run, slices)
+        ctx.save_for_backward(rois)
+        ctx.cfg = (tuple(input.shape), output_size, spatial_scale, sampling_ratio, aligned)
+        return out[0] if len(out) == 1 else torch.cat(out, dim=1)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out):
+        (rois,) = ctx.saved_tensors
+        (n, c, h, w), (ph, pw), spatial_scale, sampling_ratio, aligned = ctx.cfg
+        slices = _channel_slices(rois.size(0), c, ph * pw)
+        ops = _cpu_parallel.torchvision_ops()
+
+        def run(c0, c1):
+            return ops._roi_align_backward(grad_out[:, c0:c1], rois, spatial_scale, ph, pw, n, c1 - c0, h, w,
+                                           sampling_ratio, aligned)
+        grads = _cpu_parallel.run_pieces(run, slices)
+        return (grads[0] if len(grads) == 1 else torch.cat(grads, dim=1)), None, None, None, None, None
 
 
 class _RoIAlignCUDA(Function):
@@ -140,14 +180,10 @@ def roi_align(input: torch.Tensor, rois: torch.Tensor, output_size, spatial_scal
     if input.is_cuda:
         return _RoIAlignCUDA.apply(input, rois, output_size, float(spatial_scale), int(sampling_ratio), pool_mode,
                                    bool(aligned))
-    if pool_mode == 'avg':
-        import torchvision
-        if rois.size(0) == 0:
-            return input.new_zeros((0, input.size(1)) + output_size) + 0 * input.sum()
-        return torchvision.ops.roi_align(input, rois.to(input.dtype), output_size, float(spatial_scale),
-                                         int(sampling_ratio), bool(aligned))
     if rois.size(0) == 0:
         return input.new_zeros((0, input.size(1)) + output_size) + 0 * input.sum()
+    if pool_mode == 'avg':
+        return _RoIAlignCPU.apply(input, rois, output_size, float(spatial_scale), int(sampling_ratio), bool(aligned))
     return _roi_align_max_cpu(input, rois, output_size, float(spatial_scale), int(sampling_ratio), bool(aligned))
 
 

@@ -2,7 +2,8 @@
 
 Semantics are torchvision's (which the golden fixtures use, mmcv has no CPU roi_pool): roi corners are rounded to the
 nearest feature cell after scaling, the roi spans at least one cell, bin edges are floor/ceil of the fractional bin
-boundaries clipped to the map, and an empty bin outputs 0. CPU: torchvision's compiled roi_pool. CUDA:
+boundaries clipped to the map, and an empty bin outputs 0. CPU: torchvision's compiled roi_pool kernels, one slice of
+channels per thread (`_RoIPoolCPU`, bitwise equal to a single call). CUDA:
 `cuda/roi_pool.cu` (backward scatters with atomicAdd: not bitwise deterministic when rois overlap).
 """
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 from torch.autograd import Function
+from torch.autograd.function import once_differentiable
 from torch.nn.modules.utils import _pair
 
-from workbench.ops import _cuda
+from workbench.ops import _cpu_parallel, _cuda
+from workbench.ops.roi_align import _channel_slices
 
 
 def _check(input, rois):
@@ -24,6 +27,39 @@ def _check(input, rois):
                          f'{tuple(rois.shape) if isinstance(rois, torch.Tensor) else type(rois).__name__}')
     if rois.device != input.device:
         raise ValueError(f'roi_pool: input is on {input.device} but rois on {rois.device}')
+
+
+class _RoIPoolCPU(Function):
+    """torchvision's CPU roi_pool kernels per slice of channels, on parallel threads (see `_cpu_parallel`)."""
+
+    @staticmethod
+    def forward(ctx, input, rois, output_size, spatial_scale):
+        ph, pw = output_size
+        rois = rois.to(input.dtype).contiguous()
+        slices = _channel_slices(rois.size(0), input.size(1), ph * pw)
+        ops = _cpu_parallel.torchvision_ops()
+
+        def run(c0, c1):
+            return ops.roi_pool(input[:, c0:c1], rois, spatial_scale, ph, pw)
+        outs, argmaxes = zip(*_cpu_parallel.run_pieces(run, slices))
+        out, argmax = (outs[0], argmaxes[0]) if len(outs) == 1 else (torch.cat(outs, 1), torch.cat(argmaxes, 1))
+        ctx.save_for_backward(rois, argmax)
+        ctx.cfg = (tuple(input.shape), output_size, spatial_scale)
+        return out
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out):
+        rois, argmax = ctx.saved_tensors
+        (n, c, h, w), (ph, pw), spatial_scale = ctx.cfg
+        slices = _channel_slices(rois.size(0), c, ph * pw)
+        ops = _cpu_parallel.torchvision_ops()
+
+        def run(c0, c1):
+            return ops._roi_pool_backward(grad_out[:, c0:c1], rois, argmax[:, c0:c1], spatial_scale, ph, pw, n,
+                                          c1 - c0, h, w)
+        grads = _cpu_parallel.run_pieces(run, slices)
+        return (grads[0] if len(grads) == 1 else torch.cat(grads, dim=1)), None, None, None
 
 
 class _RoIPoolCUDA(Function):
@@ -67,10 +103,9 @@ def roi_pool(input: torch.Tensor, rois: torch.Tensor, output_size, spatial_scale
     output_size = _pair(output_size)
     if input.is_cuda:
         return _RoIPoolCUDA.apply(input, rois, output_size, float(spatial_scale))
-    import torchvision
     if rois.size(0) == 0:
         return input.new_zeros((0, input.size(1)) + output_size) + 0 * input.sum()
-    return torchvision.ops.roi_pool(input, rois.to(input.dtype), output_size, float(spatial_scale))
+    return _RoIPoolCPU.apply(input, rois, output_size, float(spatial_scale))
 
 
 class RoIPool(nn.Module):
