@@ -148,6 +148,26 @@ def test_evaluate_segm_proposal_and_json_files(tmp_path, golden_ann):
         ds.evaluate(det, metric='mAP')
     with pytest.raises(KeyError, match='metric item'):
         ds.evaluate(det, metric='bbox', metric_items=['mAP_xl'], logger='silent')
+
+
+def test_proposal_metric_names_follow_proposal_nums(golden_ann):
+    """COCOeval summarises recall at the three proposal_nums: the items are named after them (mmdet would label
+    them AR@100/300/1000 whatever the numbers), and each equals COCOeval's own stat."""
+    from workbench.evaluation import coco_evaluate
+    ds = CocoDataset(ann_file=str(golden_ann), pipeline=[], classes=CLASSES, test_mode=True)
+    det = _perfect_results(ds)
+    for r in det[::2]:  # drop a class's boxes in every other image, so recall depends on what is counted
+        r[0] = r[0][:0]
+    out = ds.evaluate(det, metric='proposal', proposal_nums=(1, 2, 5), logger='silent')
+    assert list(out) == ['AR@1', 'AR@2', 'AR@5', 'AR_s@5', 'AR_m@5', 'AR_l@5']
+    stats = coco_evaluate(ds.coco, ds._results2json_lists(det)['proposal'], 'bbox', cat_ids=ds.cat_ids,
+                          img_ids=ds.img_ids, max_dets=[1, 2, 5], use_cats=False, logger='silent').stats
+    assert [out[k] for k in out] == [float(f'{v:.4f}') for v in stats[6:12]]
+    assert out['AR@1'] < out['AR@5'] < 1.0
+    with pytest.raises(KeyError, match=r"'AR@100' is not supported with proposal_nums \(1, 2, 5\)"):
+        ds.evaluate(det, metric='proposal', proposal_nums=(1, 2, 5), metric_items=['AR@100'], logger='silent')
+    with pytest.raises(ValueError, match='proposal_nums must hold 3 numbers'):
+        ds.evaluate(det, metric='bbox', proposal_nums=(1, 2), logger='silent')
     with pytest.raises(ValueError, match='length of results'):
         ds.evaluate(det[:2], metric='bbox')
 

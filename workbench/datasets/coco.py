@@ -7,7 +7,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ..evaluation.class_names import COCO_CLASSES
-from ..evaluation.coco_eval import COCO_METRIC_NAMES, classwise_ap, coco_evaluate
+from ..evaluation.coco_eval import classwise_ap, coco_evaluate, coco_metric_names
 from ..evaluation.dataframes import coco_eval_to_dataframe
 from ..evaluation.logging_utils import ascii_table, print_log
 from ..evaluation.recall import eval_recalls
@@ -328,6 +328,7 @@ class CocoDataset(CustomDataset):
         if metric_items is not None and not isinstance(metric_items, list):
             metric_items = [metric_items]
         backend = backend or self.eval_backend
+        names = coco_metric_names(proposal_nums) if set(metrics) - {'proposal_fast'} else None
         self._check_results(results)
         # the COCO result dicts stay in memory (the json round trip gives back the same numbers); they are written
         # to files only when the caller asks for them with jsonfile_prefix
@@ -364,10 +365,10 @@ class CocoDataset(CustomDataset):
                                       img_ids=self.img_ids, max_dets=list(proposal_nums), iou_thrs=iou_thrs,
                                       use_cats=(m != 'proposal'), backend=backend, logger=logger)
             if m == 'proposal':
-                items = metric_items or ['AR@100', 'AR@300', 'AR@1000', 'AR_s@1000', 'AR_m@1000', 'AR_l@1000']
-                self._check_items(items, proposal_nums)
+                items = metric_items or [k for k in names if k.startswith('AR')]
+                self._check_items(items, names, proposal_nums)
                 for item in items:
-                    eval_results[item] = float(f'{coco_eval.stats[COCO_METRIC_NAMES[item]]:.4f}')
+                    eval_results[item] = float(f'{coco_eval.stats[names[item]]:.4f}')
                 self.eval_dataframes[m] = coco_eval_to_dataframe(coco_eval)
                 continue
             self.eval_dataframes[m] = coco_eval_to_dataframe(coco_eval, list(self.CLASSES))
@@ -380,17 +381,16 @@ class CocoDataset(CustomDataset):
                 rows = [flat[i:i + ncol] for i in range(0, len(flat), ncol)]
                 print_log('\n' + ascii_table([header] + rows), logger=logger)
             items = metric_items or ['mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l']
-            self._check_items(items, proposal_nums)
+            self._check_items(items, names, proposal_nums)
             for item in items:
-                eval_results[f'{m}_{item}'] = float(f'{coco_eval.stats[COCO_METRIC_NAMES[item]]:.4f}')
+                eval_results[f'{m}_{item}'] = float(f'{coco_eval.stats[names[item]]:.4f}')
             ap = coco_eval.stats[:6]
             eval_results[f'{m}_mAP_copypaste'] = ' '.join(f'{v:.4f}' for v in ap)
         return eval_results
 
     @staticmethod
-    def _check_items(items, proposal_nums):
+    def _check_items(items, names, proposal_nums):
         for item in items:
-            if item not in COCO_METRIC_NAMES:
-                raise KeyError(f'metric item {item!r} is not supported; choose from {list(COCO_METRIC_NAMES)}')
-            if item.startswith('AR') and '@' in item and int(item.split('@')[1]) not in proposal_nums:
-                raise KeyError(f'metric item {item!r} needs {item.split("@")[1]} in proposal_nums {proposal_nums}')
+            if item not in names:
+                raise KeyError(f'metric item {item!r} is not supported with proposal_nums {tuple(proposal_nums)}; '
+                               f'choose from {list(names)}')

@@ -13,11 +13,25 @@ from .logging_utils import print_log
 
 BACKENDS = ('pycocotools', 'faster_coco_eval')
 
-# index into COCOeval.stats of every metric item mmdet reports
+# index into COCOeval.stats of every metric item mmdet reports (with the default proposal_nums 100, 300, 1000)
 COCO_METRIC_NAMES = {
     'mAP': 0, 'mAP_50': 1, 'mAP_75': 2, 'mAP_s': 3, 'mAP_m': 4, 'mAP_l': 5,
     'AR@100': 6, 'AR@300': 7, 'AR@1000': 8, 'AR_s@1000': 9, 'AR_m@1000': 10, 'AR_l@1000': 11,
 }
+
+
+def coco_metric_names(proposal_nums=(100, 300, 1000)) -> dict:
+    """Metric item -> index into COCOeval.stats when COCOeval ran with ``maxDets = proposal_nums``: its summary
+    reports recall at each of the three numbers and the per-size recalls at the last one, so the AR items are named
+    after them (``AR@10``, ``AR_s@50``, ... for ``proposal_nums=(10, 20, 50)``)."""
+    nums = tuple(int(n) for n in proposal_nums)
+    if len(nums) != 3:
+        raise ValueError(f'proposal_nums must hold 3 numbers (COCOeval summarises at three maxDets), got '
+                         f'{tuple(proposal_nums)}')
+    names = {k: v for k, v in COCO_METRIC_NAMES.items() if not k.startswith('AR')}
+    names.update({f'AR@{nums[0]}': 6, f'AR@{nums[1]}': 7, f'AR@{nums[2]}': 8,
+                  f'AR_s@{nums[2]}': 9, f'AR_m@{nums[2]}': 10, f'AR_l@{nums[2]}': 11})
+    return names
 
 
 def get_coco_api(backend='pycocotools'):
