@@ -22,6 +22,10 @@ level, 1000 after NMS 0.7), class-wise NMS at IoU 0.5 and at most 100 detections
 no normalisation; see _common.bypass_torchvision_transform) because both models get the same normalised
 800x1216 tensor, whose sides are multiples of 32.
 
+channels_last: the R50 cases add two rows, the workbench with `memory_format='channels_last'` (its config key;
+oneDNN's convolutions are faster on NHWC tensors) against torchvision as shipped, and against torchvision converted
+to channels_last too (the like-for-like comparison). --no-channels-last skips them.
+
 Timing: median of --repeat runs, workbench and torchvision interleaved after --warmup runs of each. ratio =
 workbench / torchvision (<= 1.05 is the target).
 """
@@ -94,15 +98,31 @@ def _torchvision_sr0(tv):
     return tv0.eval()
 
 
-def run_case(case, repeat, warmup, scale=1.0):
+CL_WB_SUFFIX = " (workbench memory_format='channels_last', torchvision as shipped)"
+CL_BOTH_SUFFIX = ' (channels_last in both)'
+CHANNELS_LAST_CASES = ('retinanet_r50_fpn', 'faster_rcnn_r50_fpn')
+
+
+def _channels_last(model):
+    import copy
+    return copy.deepcopy(model).to(memory_format=torch.channels_last).eval()
+
+
+def run_case(case, repeat, warmup, scale=1.0, channels_last=True):
     """Rows of one case, workbench vs torchvision, all models timed in the same interleaved rounds. Faster R-CNN
-    gives two rows: mmdet's RoIAlign sampling (adaptive, sampling_ratio=0) in both, then torchvision's (2) in both."""
+    gives two rows: mmdet's RoIAlign sampling (adaptive, sampling_ratio=0) in both, then torchvision's (2) in both.
+    The R50 cases add the workbench with `memory_format='channels_last'` against torchvision as shipped and against
+    torchvision converted to channels_last too."""
     wb, tv, (h, w) = build_pair(case)
     pairs = [('', wb, tv)]
     if case == 'faster_rcnn_r50_fpn':
         wb2 = C.build_workbench(C.faster_rcnn_cfg(rcnn_score_thr=0.0, max_per_img=100, sampling_ratio=2))
         wb2.load_state_dict(wb.state_dict())
         pairs = [('', wb, _torchvision_sr0(tv)), (SR2_SUFFIX, wb2.eval(), tv)]
+    if channels_last and case in CHANNELS_LAST_CASES:
+        _, wb_first, tv_first = pairs[0]
+        wb_cl = _channels_last(wb_first)
+        pairs += [(CL_WB_SUFFIX, wb_cl, tv_first), (CL_BOTH_SUFFIX, wb_cl, _channels_last(tv_first))]
     if scale != 1.0:
         h, w = max(64, int(h * scale) // 32 * 32), max(64, int(w * scale) // 32 * 32)
     g = torch.Generator().manual_seed(1)
@@ -124,17 +144,22 @@ def run_case(case, repeat, warmup, scale=1.0):
             counts[key] = len(out[0]['boxes'])
         return run
 
-    fns = []
-    for i, (_, wb_model, tv_model) in enumerate(pairs):
-        fns += [tv_runner(tv_model, ('tv', i)), wb_runner(wb_model, ('wb', i))]
+    # every distinct model is timed once per round, however many rows it appears in
+    models = []
+    for _, wb_model, tv_model in pairs:
+        for side, model in (('tv', tv_model), ('wb', wb_model)):
+            if not any(m is model for _, m in models):
+                models.append((side, model))
+    fns = [(tv_runner if side == 'tv' else wb_runner)(model, id(model)) for side, model in models]
     wall, cpu = C.time_interleaved(fns, repeat, warmup)
+    at = {id(model): i for i, (_, model) in enumerate(models)}
     rows = []
-    for i, (suffix, _, _) in enumerate(pairs):
-        (t_tv, t_wb), (c_tv, c_wb) = wall[2 * i:2 * i + 2], cpu[2 * i:2 * i + 2]
-        rows.append(dict(case=case + suffix, input=f'{h}x{w}', workbench_ms=t_wb * 1e3, torchvision_ms=t_tv * 1e3,
-                         ratio=t_wb / t_tv, wb_cpu_ms=c_wb * 1e3, tv_cpu_ms=c_tv * 1e3, cpu_ratio=c_wb / c_tv,
-                         wb_dets=counts[('wb', i)], tv_dets=counts[('tv', i)], repeat=repeat,
-                         threads=torch.get_num_threads()))
+    for suffix, wb_model, tv_model in pairs:
+        i_wb, i_tv = at[id(wb_model)], at[id(tv_model)]
+        rows.append(dict(case=case + suffix, input=f'{h}x{w}', workbench_ms=wall[i_wb] * 1e3,
+                         torchvision_ms=wall[i_tv] * 1e3, ratio=wall[i_wb] / wall[i_tv], wb_cpu_ms=cpu[i_wb] * 1e3,
+                         tv_cpu_ms=cpu[i_tv] * 1e3, cpu_ratio=cpu[i_wb] / cpu[i_tv], wb_dets=counts[id(wb_model)],
+                         tv_dets=counts[id(tv_model)], repeat=repeat, threads=torch.get_num_threads()))
     return rows
 
 
@@ -144,13 +169,14 @@ def main(argv=None):
     p.add_argument('--warmup', type=int, default=1)
     p.add_argument('--cases', default=','.join(CASES))
     p.add_argument('--quick', action='store_true', help='images at 1/4 size, repeat 1, warm-up 1 (smoke run)')
+    p.add_argument('--no-channels-last', action='store_true', help="skip the memory_format='channels_last' rows")
     C.add_common_args(p, 'inference')
     args = p.parse_args(argv)
     C.setup_threads(args.threads)
     scale, repeat, warmup = (0.25, 1, 1) if args.quick else (1.0, args.repeat, args.warmup)
     rows = []
     for case in [c for c in args.cases.split(',') if c]:
-        new = run_case(case, repeat, warmup, scale)
+        new = run_case(case, repeat, warmup, scale, channels_last=not args.no_channels_last)
         rows += new
         C.print_table(new, COLUMNS)
     C.print_table(rows, COLUMNS, title='Inference, CPU, batch 1 (ratio = workbench / torchvision)')

@@ -1,7 +1,7 @@
 """CPU training step (forward + backward + SGD step), workbench vs torchvision, same architecture, same batch.
 
     python benchmarks/train_step.py [--repeat N] [--warmup N] [--cases a,b] [--size S] [--batch B] [--no-memory]
-                                    [--quick] [--out-dir DIR]
+                                    [--no-channels-last] [--quick] [--out-dir DIR]
 
 Cases (random weights, batch 2 of 512x512 normalised images with 8 seeded ground-truth boxes each):
   retinanet_r50_fpn:   workbench RetinaNet (mmdet retinanet_r50_fpn_1x model) vs torchvision RetinaNet
@@ -19,6 +19,10 @@ proposals after NMS in training in both (mmdet's ``rpn_proposal.max_per_img``; t
 torchvision's resize/normalise transform is bypassed: both get the same tensors. Both start from the same weights
 (the workbench model's, copied by ``_common.copy_weights_to_torchvision``), so the RPNs propose the same boxes and
 the RoI stage does the same work.
+
+channels_last: two more rows per case, the workbench model of the first row with ``memory_format='channels_last'``
+(its config key) against that torchvision model as shipped and converted to channels_last too (like for like);
+timed only, memory is measured for the shipped layouts.
 
 Timing: workbench and torchvision steps interleaved in this process after --warmup steps each; median of
 --repeat. Peak memory: a fresh subprocess per case and library builds only that model, then samples its resident
@@ -48,18 +52,31 @@ CASES = ('retinanet_r50_fpn', 'faster_rcnn_r50_fpn')
 SR2_SUFFIX = ' (RoIAlign sampling_ratio=2 in both, torchvision\'s default)'
 
 
-def pairs(case):
+CL_WB_SUFFIX = " (workbench memory_format='channels_last', torchvision as shipped)"
+CL_BOTH_SUFFIX = ' (channels_last in both)'
+
+
+def pairs(case, channels_last=True):
     """(row suffix, workbench impl, torchvision impl) compared for a case. Faster R-CNN: mmdet's config samples
     RoIAlign adaptively (sampling_ratio=0), torchvision's default is 2; the first row configures torchvision like
-    mmdet, the second the workbench like torchvision."""
+    mmdet, the second the workbench like torchvision. With `channels_last`, the workbench model of the first row
+    in channels_last (impl suffix `_cl`) against that torchvision model as shipped and in channels_last too."""
     if case.startswith('faster'):
-        return [('', 'workbench', 'torchvision_sr0'), (SR2_SUFFIX, 'workbench_sr2', 'torchvision')]
-    return [('', 'workbench', 'torchvision')]
+        rows = [('', 'workbench', 'torchvision_sr0'), (SR2_SUFFIX, 'workbench_sr2', 'torchvision')]
+    else:
+        rows = [('', 'workbench', 'torchvision')]
+    if channels_last:
+        _, wb, tv = rows[0]
+        rows += [(CL_WB_SUFFIX, wb + '_cl', tv), (CL_BOTH_SUFFIX, wb + '_cl', tv + '_cl')]
+    return rows
 
 
 def build_model(case, impl):
     """The model of a case in train mode. impl: 'workbench', 'workbench_sr2' (RoIAlign sampling_ratio=2 instead
-    of mmdet's adaptive 0), 'torchvision', 'torchvision_sr0' (its RoIAlign with sampling_ratio=0, as mmdet)."""
+    of mmdet's adaptive 0), 'torchvision', 'torchvision_sr0' (its RoIAlign with sampling_ratio=0, as mmdet); each
+    with the suffix '_cl' in channels_last."""
+    if impl.endswith('_cl'):
+        return build_model(case, impl[:-len('_cl')]).to(memory_format=torch.channels_last)
     from torchvision.models.detection import FasterRCNN, RetinaNet
     from torchvision.ops import MultiScaleRoIAlign
     from torchvision.ops.feature_pyramid_network import LastLevelP6P7
@@ -196,6 +213,7 @@ def main(argv=None):
     p.add_argument('--size', type=int, default=512)
     p.add_argument('--batch', type=int, default=2)
     p.add_argument('--no-memory', action='store_true', help='skip the peak-memory subprocesses')
+    p.add_argument('--no-channels-last', action='store_true', help="skip the memory_format='channels_last' rows")
     p.add_argument('--quick', action='store_true', help='128x128 images, repeat 1, warm-up 1 (smoke run)')
     p.add_argument('--memory-child', default=None, help=argparse.SUPPRESS)
     C.add_common_args(p, 'train_step')
@@ -207,7 +225,7 @@ def main(argv=None):
     size, repeat, warmup = (128, 1, 1) if args.quick else (args.size, args.repeat, args.warmup)
     rows = []
     for case in [c for c in args.cases.split(',') if c]:
-        case_pairs = pairs(case)
+        case_pairs = pairs(case, channels_last=not args.no_channels_last)
         impls = list(dict.fromkeys(impl for _, wb_impl, tv_impl in case_pairs for impl in (tv_impl, wb_impl)))
         fns = [step_fn(case, impl, size, args.batch) for impl in impls]
         wall, cpu = C.time_interleaved(fns, repeat, warmup)
@@ -219,7 +237,7 @@ def main(argv=None):
                        torchvision_s_it=wall[tv_impl], ratio=wall[wb_impl] / wall[tv_impl],
                        wb_cpu_s_it=cpu[wb_impl], tv_cpu_s_it=cpu[tv_impl], cpu_ratio=cpu[wb_impl] / cpu[tv_impl],
                        repeat=repeat, threads=torch.get_num_threads())
-            if not args.no_memory:
+            if not args.no_memory and not wb_impl.endswith('_cl'):  # memory: the shipped layouts only (suite time)
                 m_wb = measure_memory(case, wb_impl, size, args.batch, args.threads)
                 m_tv = measure_memory(case, tv_impl, size, args.batch, args.threads)
                 row.update(wb_peak_mb=m_wb['peak_mb'], tv_peak_mb=m_tv['peak_mb'],

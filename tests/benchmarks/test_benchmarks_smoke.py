@@ -36,12 +36,31 @@ def test_inference_smoke(tmp_path):
     assert float(rows[0]['ratio']) > 0 and 'ratio' in out
 
 
+def test_inference_channels_last_rows():
+    """The R50 cases add the workbench in channels_last against torchvision as shipped and in channels_last too:
+    three rows from four timed models, with the shared models' timings reused across rows."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import inference
+    finally:
+        sys.path.remove(str(BENCH))
+    rows = inference.run_case('retinanet_r50_fpn', repeat=1, warmup=1, scale=0.1)
+    assert [r['case'] for r in rows] == ['retinanet_r50_fpn', 'retinanet_r50_fpn' + inference.CL_WB_SUFFIX,
+                                         'retinanet_r50_fpn' + inference.CL_BOTH_SUFFIX]
+    assert rows[1]['torchvision_ms'] == rows[0]['torchvision_ms']   # the same torchvision model, timed once
+    assert rows[2]['workbench_ms'] == rows[1]['workbench_ms']       # the same channels_last workbench model
+    assert all(r['wb_dets'] == r['tv_dets'] == 100 for r in rows)
+
+
 def test_train_step_smoke(tmp_path):
     _run('train_step.py', '--quick', '--cases', 'faster_rcnn_r50_fpn', '--threads', '1', '--out-dir', str(tmp_path))
     rows = _rows(tmp_path / 'train_step.csv')
     # mmdet's RoIAlign sampling (0) in both, then torchvision's (2) in both
-    assert [r['case'] for r in rows] == ['faster_rcnn_r50_fpn', "faster_rcnn_r50_fpn (RoIAlign sampling_ratio=2 in "
-                                                                "both, torchvision's default)"]
+    assert [r['case'] for r in rows] == [
+        'faster_rcnn_r50_fpn', "faster_rcnn_r50_fpn (RoIAlign sampling_ratio=2 in both, torchvision's default)",
+        "faster_rcnn_r50_fpn (workbench memory_format='channels_last', torchvision as shipped)",
+        'faster_rcnn_r50_fpn (channels_last in both)']
+    assert rows[2]['torchvision_s_it'] == rows[0]['torchvision_s_it'] and rows[2]['wb_peak_mb'] == ''
     row = rows[0]
     assert float(row['workbench_s_it']) > 0 and float(row['torchvision_s_it']) > 0
     # the memory subprocesses ran and measured a resident set above the model's

@@ -67,3 +67,14 @@ def test_missing_checkpoint(tiny_config, tmp_path):
     code, _, err = run_main(['test', tiny_config, tmp_path / 'none.pth', '--eval', 'bbox'])
     lines = err.strip().splitlines()
     assert code == 1 and len(lines) == 2 and 'checkpoint not found' in lines[0] and lines[1].startswith('hint:')
+
+
+@pytest.mark.slow
+def test_channels_last_gives_the_same_metrics(tested, tmp_path):
+    code, out, err = run_main(['test', tested['config'], tested['checkpoint'], '--eval', 'bbox', '--work-dir',
+                               tmp_path, '--cfg-options', 'memory_format=channels_last'])
+    assert code == 0, err
+    metric = json.load(open(glob.glob(osp.join(str(tmp_path), 'eval_*.json'))[0]))['metric']
+    contiguous = json.load(open(glob.glob(osp.join(tested['eval_dir'], 'eval_*.json'))[0]))['metric']
+    for key in ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75'):
+        assert metric[key] == pytest.approx(contiguous[key], abs=1e-3), key

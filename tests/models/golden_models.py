@@ -11,14 +11,19 @@ ONE_STAGE = ['retinanet', 'atss', 'fcos', 'yolov3', 'ssdlite']
 TOL = dict(atol=1e-4, rtol=1e-4)
 
 
-def build_golden_model(name):
+# both layouts must reproduce MMDetection: channels_last (faster on CPU) only changes float rounding
+MEMORY_FORMATS = ['contiguous', 'channels_last']
+
+
+def build_golden_model(name, memory_format=None):
     from workbench.config import Config
     from workbench.models import build_detector
+    from workbench.utils import set_memory_format
     cfg = Config.fromfile(str(require_golden('models', name, 'config.py')))
     model = build_detector(cfg.model)
     state = load_golden('models', name, 'weights.pth')
     model.load_state_dict(state, strict=True)
-    return model
+    return set_memory_format(model, memory_format)
 
 
 def load_io(name):

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from workbench.config import Config
+from workbench.utils.memory_format import set_memory_format
 
 
 def replace_image_to_tensor(pipelines: list) -> list:
@@ -43,7 +44,8 @@ def init_detector(config, checkpoint: Optional[str] = None, device: Union[str, t
     """Build a detector from a config (path or Config) and optionally load a checkpoint.
 
     The model is in eval mode on ``device``, with ``model.cfg`` set and ``model.CLASSES`` taken from the
-    checkpoint's meta when it has them (else from the dataset config, else COCO's classes).
+    checkpoint's meta when it has them (else from the dataset config, else COCO's classes); its tensors are in the
+    config's ``memory_format`` ('channels_last' is faster on CPU) when it sets one.
     """
     from workbench.engine import load_checkpoint
     from workbench.models import build_detector
@@ -73,6 +75,7 @@ def init_detector(config, checkpoint: Optional[str] = None, device: Union[str, t
     model.CLASSES = tuple(classes)
     model.cfg = config
     model.to(device)
+    set_memory_format(model, config.get('memory_format'))
     model.eval()
     return model
 

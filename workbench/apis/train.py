@@ -10,6 +10,7 @@ import torch
 from workbench.engine import (DistSamplerSeedHook, EpochBasedRunner, EvalHook, DistEvalHook, Fp16OptimizerHook,
                               OptimizerHook, build_optimizer, build_runner, find_latest_checkpoint, get_root_logger,
                               init_random_seed, set_random_seed)
+from workbench.utils.memory_format import set_memory_format
 
 __all__ = ['train_detector', 'set_random_seed', 'init_random_seed', 'auto_scale_lr', 'loader_args']
 
@@ -66,6 +67,7 @@ def train_detector(model, dataset, cfg, distributed: bool = False, validate: boo
     data_loaders = [build_dataloader(ds, **train_args) for ds in datasets]
 
     device = cfg.get('device', 'cuda' if torch.cuda.is_available() else 'cpu')
+    set_memory_format(model, cfg.get('memory_format'))  # before the optimizer takes the parameters
     if distributed:
         model = model.to(device)
         ids = [torch.cuda.current_device()] if device == 'cuda' else None

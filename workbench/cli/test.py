@@ -93,6 +93,7 @@ def run(args) -> int:
     from workbench.engine import get_dist_info, init_dist, load_checkpoint
     from workbench.models import build_detector
     from workbench.parallel import MMDataParallel, MMDistributedDataParallel
+    from workbench.utils.memory_format import set_memory_format
 
     from ._common import CliError, load_config, use_agg_backend
 
@@ -152,6 +153,7 @@ def run(args) -> int:
         model = fuse_conv_bn(model)
     meta = (checkpoint.get('meta') or {}) if isinstance(checkpoint, dict) else {}
     model.CLASSES = meta.get('CLASSES') or dataset.CLASSES
+    set_memory_format(model, cfg.get('memory_format'))
 
     if not distributed:
         model = MMDataParallel(model.to(device), device_ids=[0] if device.startswith('cuda') else None)

@@ -4,8 +4,8 @@ entry (parsed and per level) and the gradient norm."""
 import pytest
 import torch
 
-from tests.models.golden_models import (ONE_STAGE, TOL, assert_dets_match, build_golden_model, flatten_result,
-                                        grad_norm, has_trainable_bn, img_metas, load_io,
+from tests.models.golden_models import (MEMORY_FORMATS, ONE_STAGE, TOL, assert_dets_match, build_golden_model,
+                                        flatten_result, grad_norm, has_trainable_bn, img_metas, load_io,
                                         undo_train_forward_bn_update)
 
 pytestmark = pytest.mark.slow
@@ -15,9 +15,10 @@ pytestmark = pytest.mark.slow
 GRAD_RTOL = {'yolov3': 1e-3, 'ssdlite': 1e-3}
 
 
+@pytest.mark.parametrize('memory_format', MEMORY_FORMATS)
 @pytest.mark.parametrize('name', ONE_STAGE)
-def test_inference_results(name):
-    model = build_golden_model(name)
+def test_inference_results(name, memory_format):
+    model = build_golden_model(name, memory_format)
     io = load_io(name)
     assert sum(p.numel() for p in model.parameters()) == io['n_params']
     model.train()
@@ -37,9 +38,10 @@ def test_inference_results(name):
     assert_dets_match(*flatten_result(results[0]), *flatten_result(gold))
 
 
+@pytest.mark.parametrize('memory_format', MEMORY_FORMATS)
 @pytest.mark.parametrize('name', ONE_STAGE)
-def test_train_losses_and_grad_norm(name):
-    model = build_golden_model(name)
+def test_train_losses_and_grad_norm(name, memory_format):
+    model = build_golden_model(name, memory_format)
     io = load_io(name)
     model.train()
     tb = io['train_batch']

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from tests.models.golden_models import TOL, assert_dets_match, build_golden_model, grad_norm, img_metas, load_io
+from tests.models.golden_models import (MEMORY_FORMATS, TOL, assert_dets_match, build_golden_model, grad_norm,
+                                        img_metas, load_io)
 
 TWO_STAGE = ['faster_rcnn', 'mask_rcnn', 'cascade_rcnn']
 
@@ -32,9 +33,10 @@ def test_rpn_outputs_and_proposals(name):
     assert_dets_match(proposals[0], None, gold, None)
 
 
+@pytest.mark.parametrize('memory_format', MEMORY_FORMATS)
 @pytest.mark.parametrize('name', TWO_STAGE)
-def test_final_results(name):
-    model = build_golden_model(name).eval()
+def test_final_results(name, memory_format):
+    model = build_golden_model(name, memory_format).eval()
     io = load_io(name)
     with torch.no_grad():
         results = model.simple_test(io['img'], img_metas(io), rescale=True)
@@ -54,10 +56,11 @@ def test_final_results(name):
                 assert np.allclose(ours_area, gold_area, atol=2)
 
 
+@pytest.mark.parametrize('memory_format', MEMORY_FORMATS)
 @pytest.mark.parametrize('name', TWO_STAGE)
-def test_train_losses_and_grad_norm(name):
+def test_train_losses_and_grad_norm(name, memory_format):
     from workbench.core.mask import BitmapMasks
-    model = build_golden_model(name).train()
+    model = build_golden_model(name, memory_format).train()
     io = load_io(name)
     tb = io['train_batch']
     kwargs = dict(img=tb['imgs'], img_metas=train_metas(io), gt_bboxes=list(tb['gt_bboxes']),
