@@ -115,3 +115,17 @@ def test_gradcheck_split(threads):
     x, rois = fpn_level(1, 4, 6, 6, 3, seed=5)
     x = x.double().requires_grad_()
     assert torch.autograd.gradcheck(lambda t: roi_align(t, rois.double(), 2, 0.5, 2, 'avg', True), (x,))
+
+
+@pytest.mark.parametrize('op', ['roi_align', 'roi_pool'])
+def test_bfloat16_is_computed_in_float32(op):
+    """CPU autocast hands the RoI ops bfloat16 maps; torchvision's CPU kernels lack bfloat16 (roi_pool entirely,
+    roi_align's backward), so the ops compute in float32 and return bfloat16, differentiably."""
+    x, rois = fpn_level(1, 4, 10, 10, 6, seed=6)
+    xb = x.bfloat16().requires_grad_()
+    fn = (lambda t: roi_align(t, rois, 2, 0.125, 2)) if op == 'roi_align' else (lambda t: roi_pool(t, rois, 2, 0.125))
+    out = fn(xb)
+    assert out.dtype == torch.bfloat16
+    assert torch.equal(out, fn(xb.detach().float()).bfloat16())
+    out.float().sum().backward()
+    assert xb.grad.dtype == torch.bfloat16 and xb.grad.abs().sum() > 0

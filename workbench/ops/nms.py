@@ -50,8 +50,11 @@ def _iou_thr_alias(kwargs: dict, fn: str) -> None:
 
 def _nms_index_cpu(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float, offset: int) -> torch.Tensor:
     import torchvision
-    if boxes.dtype == torch.float16:
-        boxes, scores = boxes.float(), scores.float()
+    # the kernel has no half types (CPU autocast gives bfloat16): decide in float32, as on CUDA
+    if boxes.dtype in (torch.float16, torch.bfloat16):
+        boxes = boxes.float()
+    if scores.dtype in (torch.float16, torch.bfloat16):
+        scores = scores.float()
     if offset:
         # torchvision has no offset. In float64 the shifted widths (x2 + 1) - x1 are exactly x2 - x1 + 1 for
         # float32 inputs, so suppression decisions equal mmcv's offset=1 kernel.

@@ -182,6 +182,9 @@ def roi_align(input: torch.Tensor, rois: torch.Tensor, output_size, spatial_scal
                                    bool(aligned))
     if rois.size(0) == 0:
         return input.new_zeros((0, input.size(1)) + output_size) + 0 * input.sum()
+    if input.dtype == torch.bfloat16:  # CPU autocast's type: torchvision's CPU backward kernel has no bfloat16
+        return roi_align(input.float(), rois, output_size, spatial_scale, sampling_ratio, pool_mode,
+                         aligned).to(torch.bfloat16)
     if pool_mode == 'avg':
         return _RoIAlignCPU.apply(input, rois, output_size, float(spatial_scale), int(sampling_ratio), bool(aligned))
     return _roi_align_max_cpu(input, rois, output_size, float(spatial_scale), int(sampling_ratio), bool(aligned))

@@ -105,6 +105,8 @@ def roi_pool(input: torch.Tensor, rois: torch.Tensor, output_size, spatial_scale
         return _RoIPoolCUDA.apply(input, rois, output_size, float(spatial_scale))
     if rois.size(0) == 0:
         return input.new_zeros((0, input.size(1)) + output_size) + 0 * input.sum()
+    if input.dtype == torch.bfloat16:  # torchvision's CPU kernel has no bfloat16 (CPU autocast's type): max in float32
+        return _RoIPoolCPU.apply(input.float(), rois, output_size, float(spatial_scale)).to(torch.bfloat16)
     return _RoIPoolCPU.apply(input, rois, output_size, float(spatial_scale))
 
 

@@ -78,4 +78,25 @@ def test_train_losses_and_grad_norm(name, memory_format):
     assert float(grad_norm(model)) == pytest.approx(float(io['grad_norm']), rel=1e-4)
 
 
+@pytest.mark.parametrize('name', TWO_STAGE)
+def test_train_under_cpu_autocast(name):
+    """`--amp` on CPU runs the forward under bfloat16 autocast: the RoI ops (whose torchvision CPU backward has no
+    bfloat16) must still train, with losses near the float32 ones."""
+    from workbench.core.mask import BitmapMasks
+    model = build_golden_model(name).train()
+    io = load_io(name)
+    tb = io['train_batch']
+    kwargs = dict(img=tb['imgs'], img_metas=train_metas(io), gt_bboxes=list(tb['gt_bboxes']),
+                  gt_labels=list(tb['gt_labels']))
+    if name == 'mask_rcnn':
+        h, w = tb['imgs'].shape[-2:]
+        kwargs['gt_masks'] = [BitmapMasks(m.numpy().astype(np.uint8), h, w) for m in tb['gt_masks']]
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        loss, log_vars = model._parse_losses(model.forward_train(**kwargs))
+    loss.backward()
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+    assert float(grad_norm(model)) > 0
+    assert log_vars['loss'] == pytest.approx(io['losses']['loss'], rel=0.05)
+
+
 # full-size parameter counts: tests/models/detectors/test_two_stage_configs.py
