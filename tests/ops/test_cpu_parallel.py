@@ -129,3 +129,18 @@ def test_bfloat16_is_computed_in_float32(op):
     assert torch.equal(out, fn(xb.detach().float()).bfloat16())
     out.float().sum().backward()
     assert xb.grad.dtype == torch.bfloat16 and xb.grad.abs().sum() > 0
+
+
+def test_concurrent_callers_and_thread_count_changes(threads):
+    """Several user threads running RoI ops while the thread count changes: every result equals one call."""
+    from concurrent.futures import ThreadPoolExecutor
+    x, rois = fpn_level(1, 6, 12, 12, 20, seed=7)
+    expected = torchvision.ops.roi_align(x, rois, (2, 2), 0.125, 2, True)
+
+    def call(i):
+        if i % 5 == 0:
+            torch.set_num_threads(2 + i % 3)
+        return torch.equal(roi_align(x, rois, 2, 0.125, 2), expected)
+    threads(2)
+    with ThreadPoolExecutor(4) as users:
+        assert all(users.map(call, range(40)))

@@ -38,8 +38,8 @@ def _executor(workers: int) -> ThreadPoolExecutor:
     key = (os.getpid(), workers)
     with _lock:
         if _pool_key != key:
-            if _pool is not None and _pool_key[0] == key[0]:
-                _pool.shutdown(wait=False)
+            # no shutdown of the old pool: another thread may be submitting to it right now; its idle workers exit
+            # once it is garbage-collected
             _pool = ThreadPoolExecutor(workers, thread_name_prefix='workbench-ops')
             _pool_key = key
         return _pool
