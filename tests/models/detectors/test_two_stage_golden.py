@@ -15,6 +15,18 @@ def train_metas(io):
                  scale_factor=np.ones(4, dtype=np.float32), flip=False, flip_direction=None) for _ in range(n)]
 
 
+def train_inputs(name, io):
+    """forward_train's arguments for the fixture's training batch (with bitmap masks for Mask R-CNN)."""
+    from workbench.core.mask import BitmapMasks
+    tb = io['train_batch']
+    kwargs = dict(img=tb['imgs'], img_metas=train_metas(io), gt_bboxes=list(tb['gt_bboxes']),
+                  gt_labels=list(tb['gt_labels']))
+    if name == 'mask_rcnn':
+        h, w = tb['imgs'].shape[-2:]
+        kwargs['gt_masks'] = [BitmapMasks(m.numpy().astype(np.uint8), h, w) for m in tb['gt_masks']]
+    return kwargs
+
+
 @pytest.mark.parametrize('name', TWO_STAGE)
 def test_rpn_outputs_and_proposals(name):
     model = build_golden_model(name).eval()
@@ -59,16 +71,9 @@ def test_final_results(name, memory_format):
 @pytest.mark.parametrize('memory_format', MEMORY_FORMATS)
 @pytest.mark.parametrize('name', TWO_STAGE)
 def test_train_losses_and_grad_norm(name, memory_format):
-    from workbench.core.mask import BitmapMasks
     model = build_golden_model(name, memory_format).train()
     io = load_io(name)
-    tb = io['train_batch']
-    kwargs = dict(img=tb['imgs'], img_metas=train_metas(io), gt_bboxes=list(tb['gt_bboxes']),
-                  gt_labels=list(tb['gt_labels']))
-    if name == 'mask_rcnn':
-        h, w = tb['imgs'].shape[-2:]
-        kwargs['gt_masks'] = [BitmapMasks(m.numpy().astype(np.uint8), h, w) for m in tb['gt_masks']]
-    losses = model.forward_train(**kwargs)
+    losses = model.forward_train(**train_inputs(name, io))
     loss, log_vars = model._parse_losses(losses)
     for key, value in io['losses'].items():
         assert key in log_vars, f'loss entry {key} missing; have {sorted(log_vars)}'
@@ -82,17 +87,10 @@ def test_train_losses_and_grad_norm(name, memory_format):
 def test_train_under_cpu_autocast(name):
     """`--amp` on CPU runs the forward under bfloat16 autocast: the RoI ops (whose torchvision CPU backward has no
     bfloat16) must still train, with losses near the float32 ones."""
-    from workbench.core.mask import BitmapMasks
     model = build_golden_model(name).train()
     io = load_io(name)
-    tb = io['train_batch']
-    kwargs = dict(img=tb['imgs'], img_metas=train_metas(io), gt_bboxes=list(tb['gt_bboxes']),
-                  gt_labels=list(tb['gt_labels']))
-    if name == 'mask_rcnn':
-        h, w = tb['imgs'].shape[-2:]
-        kwargs['gt_masks'] = [BitmapMasks(m.numpy().astype(np.uint8), h, w) for m in tb['gt_masks']]
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        loss, log_vars = model._parse_losses(model.forward_train(**kwargs))
+        loss, log_vars = model._parse_losses(model.forward_train(**train_inputs(name, io)))
     loss.backward()
     assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
     assert float(grad_norm(model)) > 0
