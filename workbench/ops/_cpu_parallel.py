@@ -59,7 +59,7 @@ def run_pieces(fn: Callable, pieces: Sequence[tuple]) -> list:
     Serial when there is one piece or when already called from a pool thread (no nested fan-out)."""
     if len(pieces) <= 1 or getattr(_state, 'active', False):
         return [fn(*args) for args in pieces]
-    pool = _executor(len(pieces) - 1)
+    pool = _executor(max(1, num_threads() - 1))  # sized by the thread setting, so calls of any width share it
     futures = [pool.submit(_in_worker, fn, args) for args in pieces[1:]]
     first = fn(*pieces[0])
     return [first] + [f.result() for f in futures]
