@@ -104,8 +104,11 @@ CHANNELS_LAST_CASES = ('retinanet_r50_fpn', 'faster_rcnn_r50_fpn')
 
 
 def _channels_last(model):
+    """A copy of `model` converted as the workbench's `memory_format` config key converts (torchvision's too)."""
     import copy
-    return copy.deepcopy(model).to(memory_format=torch.channels_last).eval()
+
+    from workbench.utils import set_memory_format
+    return set_memory_format(copy.deepcopy(model), 'channels_last').eval()
 
 
 def run_case(case, repeat, warmup, scale=1.0, channels_last=True):

@@ -75,8 +75,9 @@ def build_model(case, impl):
     """The model of a case in train mode. impl: 'workbench', 'workbench_sr2' (RoIAlign sampling_ratio=2 instead
     of mmdet's adaptive 0), 'torchvision', 'torchvision_sr0' (its RoIAlign with sampling_ratio=0, as mmdet); each
     with the suffix '_cl' in channels_last."""
-    if impl.endswith('_cl'):
-        return build_model(case, impl[:-len('_cl')]).to(memory_format=torch.channels_last)
+    if impl.endswith('_cl'):  # converted as the workbench's memory_format config key converts
+        from workbench.utils import set_memory_format
+        return set_memory_format(build_model(case, impl[:-len('_cl')]), 'channels_last')
     from torchvision.models.detection import FasterRCNN, RetinaNet
     from torchvision.ops import MultiScaleRoIAlign
     from torchvision.ops.feature_pyramid_network import LastLevelP6P7

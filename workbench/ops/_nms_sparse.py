@@ -71,7 +71,8 @@ def nms_index(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float) -
 
 def _suppressed_by(winners: torch.Tensor, boxes: torch.Tensor, thr: torch.Tensor) -> torch.Tensor:
     step = max(1, _MAX_TEMP // max(1, winners.size(0)))  # bounds the (winners, boxes) IoU temporary
-    return torch.cat([(_iou(winners, boxes[s:s + step]) > thr).any(0) for s in range(0, boxes.size(0), step)])
+    return torch.cat([(pairwise_iou(winners, boxes[s:s + step]) > thr).any(0)
+                      for s in range(0, boxes.size(0), step)])
 
 
 def _threshold_in(thr: float, dtype: torch.dtype) -> torch.Tensor:
@@ -91,8 +92,9 @@ def _kernel_in_rank_order(ranked: torch.Tensor, iou_threshold: float) -> torch.T
     return torchvision_ops().nms(ranked, fake_scores, float(iou_threshold)).sort().values
 
 
-def _iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """(len(a), len(b)) IoU with the kernel's operation order (IoU is symmetric in it: + is commutative)."""
+def pairwise_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """(len(a), len(b)) IoU with the NMS kernels' operation order (no offset; symmetric: + is commutative), so a
+    comparison with a threshold decides as the kernels do (also used by `nms_match`)."""
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     w = (torch.minimum(a[:, None, 2], b[None, :, 2]) - torch.maximum(a[:, None, 0], b[None, :, 0])).clamp_(min=0)
@@ -114,7 +116,7 @@ def _overlap_edges(ranked: torch.Tensor, thr: torch.Tensor):
     for s, hi in zip(starts, ends):  # a loop over blocks of boxes
         if hi <= s + 1:
             continue
-        hit = _iou(boxes[s:s + _BLOCK], boxes[s:hi]) > thr
+        hit = pairwise_iou(boxes[s:s + _BLOCK], boxes[s:hi]) > thr
         hit.triu_(1)  # each pair once: partner position > row position
         rows, cols = torch.nonzero(hit, as_tuple=True)
         count += rows.numel()

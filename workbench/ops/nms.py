@@ -380,7 +380,7 @@ def nms_match(dets, iou_threshold: float):
     chunk = max(1, (1 << 24) // max(1, keep.numel()))
     for start in range(0, others.numel(), chunk):      # chunks bound memory; not a per-box loop
         o = others[start:start + chunk]
-        ious = _iou_rows(boxes[keep], boxes[o])
+        ious = _nms_sparse.pairwise_iou(boxes[keep], boxes[o])
         hit = (ious >= thr) & (kept_rank[:, None] < rank[o][None, :])
         owner[o] = torch.argmax(hit.to(torch.uint8), dim=0)
     # sort all boxes by (group, rank): the kept box has the smallest rank in its group
@@ -392,12 +392,3 @@ def nms_match(dets, iou_threshold: float):
         return [g.numpy().astype(int) for g in groups]
     return [g.to(dets_t.device) for g in groups]
 
-
-def _iou_rows(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """(len(a), len(b)) IoU with the same operation order as the NMS kernels (no offset)."""
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    w = (torch.minimum(a[:, None, 2], b[None, :, 2]) - torch.maximum(a[:, None, 0], b[None, :, 0])).clamp(min=0)
-    h = (torch.minimum(a[:, None, 3], b[None, :, 3]) - torch.maximum(a[:, None, 1], b[None, :, 1])).clamp(min=0)
-    inter = w * h
-    return inter / (area_a[:, None] + area_b[None, :] - inter)
